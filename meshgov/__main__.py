@@ -1,0 +1,3 @@
+from meshgov.cli import main
+
+main()

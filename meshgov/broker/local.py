@@ -1,0 +1,324 @@
+"""One combined broker+controller Kafka node on 127.0.0.1, run from Maven Central's jars.
+
+The node runs detached from the command that started it; a state file next to its data
+records the pid and address so `status` and `stop` find it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+
+from meshgov.broker.errors import BrokerError
+from meshgov.broker.jars import ensure_kafka_jars, log4j_config
+from meshgov.broker.tools import find_java
+
+JVM_FLAGS = (
+    "-server",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Djava.awt.headless=true",
+)
+_SILENT = logging.getLogger("meshgov.broker.probe")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    running: bool
+    bootstrap: str
+    data_dir: Path
+    pid: int | None = None
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64, as `kafka-storage random-uuid`.
+
+    Like Kafka's Uuid.randomUuid(), never one starting with '-', which a command line would
+    take for an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True when a broker at `bootstrap` answers a metadata request with itself in it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0}, logger=_SILENT)
+    try:
+        metadata = admin.list_topics(timeout=timeout)
+    except Exception:  # noqa: BLE001 - any failure means "not ready yet"
+        return False
+    return bool(metadata.brokers)
+
+
+class LocalBroker:
+    """A single-node KRaft Kafka whose data lives in `data_dir` across restarts."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        cache_dir: Path,
+        port: int = 9092,
+        controller_port: int = 9093,
+        heap: str = "512m",
+    ) -> None:
+        self.data_dir = data_dir
+        self.cache_dir = cache_dir
+        self.port = port
+        self.controller_port = controller_port
+        self.heap = heap
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "kraft-logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def _state_file(self) -> Path:
+        return self.data_dir / "broker.json"
+
+    @property
+    def _properties_file(self) -> Path:
+        return self.data_dir / "server.properties"
+
+    def server_properties(self) -> dict[str, str]:
+        return {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:"
+            f"{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "log.dirs": str(self.log_dir),
+            "num.partitions": "3",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "10",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def status(self) -> BrokerStatus:
+        """Whether the node of this data directory runs, and at which address it was started."""
+        pid = self._recorded_pid()
+        if pid is not None and self._is_our_process(pid):
+            recorded = json.loads(self._state_file.read_text()).get("bootstrap", self.bootstrap)
+            return BrokerStatus(True, str(recorded), self.data_dir, pid)
+        return BrokerStatus(False, self.bootstrap, self.data_dir)
+
+    def start(self, timeout: float = 90.0) -> BrokerStatus:
+        """Start the node (fetching jars and formatting storage on first use) and wait until
+        it answers metadata requests. Starting a running node only checks it answers."""
+        current = self.status()
+        if current.running:
+            self._wait_ready(current.pid, timeout)
+            return current
+        java = find_java()
+        libs = ensure_kafka_jars(self.cache_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._write_properties()
+        classpath = str(libs / "*")
+        if not (self.log_dir / "meta.properties").exists():
+            self._format(java, classpath)
+        for port in (self.port, self.controller_port):
+            if not port_is_free(port):
+                raise BrokerError(
+                    f"port {port} on 127.0.0.1 is in use by another program: stop it or choose "
+                    f"other ports (--port / --controller-port)"
+                )
+        command = [
+            str(java),
+            f"-Xmx{self.heap}",
+            f"-Xms{self.heap}",
+            *JVM_FLAGS,
+            f"-Dlog4j2.configurationFile={log4j_config()}",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(self._properties_file),
+        ]
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._state_file.write_text(
+            json.dumps({"pid": process.pid, "bootstrap": self.bootstrap}) + "\n"
+        )
+        self._wait_ready(process.pid, timeout, process)
+        return BrokerStatus(True, self.bootstrap, self.data_dir, process.pid)
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the node gracefully (SIGTERM, then SIGKILL after `timeout`).
+        Returns False when it was not running."""
+        pid = self._recorded_pid()
+        if pid is None or not self._is_our_process(pid):
+            self._state_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self._is_our_process(pid):
+            self._reap(pid)
+            time.sleep(0.1)
+        if self._is_our_process(pid):
+            os.kill(pid, signal.SIGKILL)
+            while self._is_our_process(pid):
+                self._reap(pid)
+                time.sleep(0.05)
+        self._state_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the node at once, as a crash would."""
+        pid = self._recorded_pid()
+        if pid is not None and self._is_our_process(pid):
+            os.kill(pid, signal.SIGKILL)
+            while self._is_our_process(pid):
+                self._reap(pid)
+                time.sleep(0.05)
+        self._state_file.unlink(missing_ok=True)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _write_properties(self) -> None:
+        lines = [f"{k}={v}" for k, v in self.server_properties().items()]
+        self._properties_file.write_text(
+            "# Written by `meshgov broker start`; rewritten at each start.\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+
+    def _format(self, java: Path, classpath: str) -> None:
+        result = subprocess.run(
+            [
+                str(java),
+                "-Xmx256m",
+                f"-Dlog4j2.configurationFile={log4j_config()}",
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                new_cluster_id(),
+                "-c",
+                str(self._properties_file),
+                "--standalone",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BrokerError(
+                f"formatting KRaft storage in {self.log_dir} failed (exit {result.returncode}): "
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
+
+    def _wait_ready(
+        self, pid: int | None, timeout: float, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                self._state_file.unlink(missing_ok=True)
+                raise BrokerError(
+                    f"the Kafka broker exited with code {process.returncode} while starting; "
+                    f"the end of {self.log_file}:\n{self._log_tail()}"
+                )
+            if pid is not None and not self._is_our_process(pid):
+                raise BrokerError(f"the Kafka broker (pid {pid}) is gone:\n{self._log_tail()}")
+            if answers_metadata(self.bootstrap, timeout=1.0):
+                return
+            time.sleep(0.2)
+        raise BrokerError(
+            f"the Kafka broker did not answer on {self.bootstrap} within {timeout:.0f}s; the end "
+            f"of {self.log_file}:\n{self._log_tail()}"
+        )
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def _recorded_pid(self) -> int | None:
+        try:
+            return int(json.loads(self._state_file.read_text())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _is_our_process(self, pid: int) -> bool:
+        """True when `pid` is alive and is the Kafka node of this data directory (a pid
+        recorded before a reboot may have been reused by another program)."""
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return True  # no procfs: trust the recorded pid
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+            return False
+        if not cmdline:  # between fork and exec the command line is still empty
+            return True
+        return b"kafka.Kafka" in cmdline and str(self._properties_file).encode() in cmdline
+
+    @staticmethod
+    def _reap(pid: int) -> None:
+        """Collect the exit status when this process is the node's parent (tests)."""
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

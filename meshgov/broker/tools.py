@@ -1,0 +1,56 @@
+"""Finding Java and Maven, with one clear sentence when either is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from meshgov.broker.errors import MissingToolError
+
+MIN_JAVA = 17
+
+
+def find_java() -> Path:
+    """The java binary of $JAVA_HOME, else of PATH; it must be Java 17 or newer."""
+    candidates = []
+    if java_home := os.environ.get("JAVA_HOME"):
+        candidates.append(Path(java_home) / "bin" / "java")
+    if on_path := shutil.which("java"):
+        candidates.append(Path(on_path))
+    for java in candidates:
+        if java.is_file() and os.access(java, os.X_OK):
+            major = java_major_version(java)
+            if major >= MIN_JAVA:
+                return java
+            raise MissingToolError(
+                f"The local Kafka broker needs Java {MIN_JAVA} or newer, but {java} is Java "
+                f"{major}: install a newer JDK (e.g. `apt-get install openjdk-17-jre-headless`) "
+                f"or point JAVA_HOME at one."
+            )
+    raise MissingToolError(
+        f"The local Kafka broker needs Java {MIN_JAVA} or newer and none was found: install a "
+        f"JDK (e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME."
+    )
+
+
+def java_major_version(java: Path) -> int:
+    result = subprocess.run(
+        [str(java), "-version"], capture_output=True, text=True, timeout=30, check=False
+    )
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
+    if not match:
+        return 0
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major
+
+
+def find_maven() -> Path:
+    if mvn := shutil.which("mvn"):
+        return Path(mvn)
+    raise MissingToolError(
+        "Fetching Kafka's jars from Maven Central needs Maven, which was not found: install it "
+        "(e.g. `apt-get install maven`)."
+    )

@@ -1,0 +1,25 @@
+"""The `meshgov` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from meshgov import __version__
+from meshgov.cli.broker import broker
+from meshgov.cli.topics import topics
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="meshgov")
+def cli() -> None:
+    """meshgov: data product contracts, enforced on Apache Kafka."""
+
+
+cli.add_command(broker)
+cli.add_command(topics)
+
+
+def main() -> None:
+    sys.exit(cli.main(standalone_mode=True))

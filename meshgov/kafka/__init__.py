@@ -1,0 +1,1 @@
+"""meshgov's use of Kafka: its topics, their configs, and reaching the cluster."""

@@ -1,0 +1,65 @@
+"""The mesh.* topics: the pipeline's own contracts, with the configs the design gives them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+LONG_RETENTION_MS = 365 * DAY_MS
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    value_type: str
+    configs: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRATIONS = "mesh.registrations"
+CHECK_RESULTS = "mesh.check-results"
+VERDICTS = "mesh.verdicts"
+CATALOG = "mesh.catalog"
+OUTPUTS = "mesh.outputs"
+SLA_BREACHES = "mesh.sla-breaches"
+DEAD_LETTERS = "mesh.dead-letters"
+
+MESH_TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        REGISTRATIONS,
+        "Registration",
+        {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)},
+    ),
+    TopicSpec(
+        CHECK_RESULTS, "CheckResult", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
+    ),
+    TopicSpec(
+        VERDICTS, "Verdict", {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)}
+    ),
+    TopicSpec(
+        CATALOG,
+        "CatalogEntry",
+        {
+            "cleanup.policy": "compact",
+            "min.cleanable.dirty.ratio": "0.1",
+            "segment.ms": str(DAY_MS),
+        },
+    ),
+    TopicSpec(
+        OUTPUTS, "OutputPublished", {"cleanup.policy": "delete", "retention.ms": str(35 * DAY_MS)}
+    ),
+    TopicSpec(
+        SLA_BREACHES,
+        "SlaBreach",
+        {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)},
+    ),
+    TopicSpec(
+        DEAD_LETTERS, "DeadLetter", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)}
+    ),
+)
+
+
+def topic_spec(name: str) -> TopicSpec:
+    for spec in MESH_TOPICS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"{name!r} is not a mesh topic")

@@ -1,0 +1,55 @@
+"""Where the tests' Kafka comes from: the configured cluster, a testcontainers Kafka when a
+Docker engine answers, else meshgov's own local broker in a throw-away directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from meshgov.broker.local import LocalBroker, free_port
+from meshgov.kafka.cluster import configured_bootstrap
+from meshgov.paths import cache_home
+
+KAFKA_IMAGE_ENV = "MESHGOV_TEST_KAFKA_IMAGE"
+# Confluent Platform 8.x runs Apache Kafka 4.x in KRaft mode; testcontainers' KafkaContainer
+# drives that image's start scripts.
+DEFAULT_KAFKA_IMAGE = "confluentinc/cp-kafka:8.1.0"
+
+
+def docker_engine_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        client = docker.from_env(timeout=3)
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - no client library, no socket, no engine: all mean no
+        return False
+
+
+@contextmanager
+def local_broker(data_dir: Path) -> Iterator[LocalBroker]:
+    node = LocalBroker(data_dir, cache_home(), port=free_port(), controller_port=free_port())
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@contextmanager
+def kafka_cluster(scratch: Path) -> Iterator[str]:
+    """Yield a bootstrap address for the whole test session."""
+    if configured := configured_bootstrap():
+        yield configured
+        return
+    if docker_engine_answers():
+        from testcontainers.community.kafka import KafkaContainer
+
+        image = os.environ.get(KAFKA_IMAGE_ENV, DEFAULT_KAFKA_IMAGE)
+        with KafkaContainer(image).with_kraft() as container:
+            yield container.get_bootstrap_server()
+        return
+    with local_broker(scratch / "kafka") as node:
+        yield node.bootstrap
