@@ -1,0 +1,1 @@
+"""The checks: pure functions from descriptors and histories to findings. No Kafka here."""

@@ -1,0 +1,109 @@
+"""The product's schema-stability promise applied to a registration's compatibility findings.
+
+A change that breaks the product's mode is REJECTED, unless the registration raises the major
+version and declares an effective date at least the promised notice after submission: then it
+is SCHEDULED for that date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from meshgov.checks.compatibility.check import SchemaVersion, check_schema
+from meshgov.models.descriptor import DataProduct
+from meshgov.models.events import CheckStatus, Finding, Severity
+
+CHECK_NAME = "compatibility"
+BREAKING_CHANGE_SCHEDULED = "BREAKING_CHANGE_SCHEDULED"
+BREAKING_CHANGE_NEEDS_MAJOR_VERSION = "BREAKING_CHANGE_NEEDS_MAJOR_VERSION"
+BREAKING_CHANGE_NEEDS_NOTICE = "BREAKING_CHANGE_NEEDS_NOTICE"
+
+
+@dataclass(frozen=True)
+class CompatibilityOutcome:
+    status: CheckStatus
+    findings: list[Finding]
+    effective_at: datetime | None = None
+
+
+def _major(version: str) -> int:
+    return int(version.split(".", 1)[0])
+
+
+def check_product(
+    product: DataProduct,
+    history: Mapping[str, Sequence[SchemaVersion]],
+    submitted_at: datetime,
+) -> CompatibilityOutcome:
+    """Check every schema-bearing output port of `product` against its accepted history
+    (per port name, oldest first) under the product's schema-stability promise."""
+    stability = product.sla.schema_stability
+    findings: list[Finding] = []
+    latest_versions: list[str] = []
+    for port in product.output_ports:
+        if port.avro_schema is None or port.name is None:
+            continue
+        previous = list(history.get(port.name, ()))
+        if previous:
+            latest_versions.append(previous[-1].version)
+        report = check_schema(port.avro_schema, previous, stability.compatibility, port.name)
+        findings.extend(report.findings)
+
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not errors:
+        warned = any(f.severity is Severity.WARNING for f in findings)
+        return CompatibilityOutcome(
+            CheckStatus.PASSED_WITH_WARNINGS if warned else CheckStatus.PASSED, findings
+        )
+    if any(f.code == "INVALID_SCHEMA" for f in errors) or not latest_versions:
+        return CompatibilityOutcome(CheckStatus.FAILED, findings)
+
+    previous_major = max(_major(v) for v in latest_versions)
+    notice = timedelta(days=stability.breaking_change_notice_days)
+    earliest = submitted_at + notice
+    if product.major_version <= previous_major:
+        findings.append(
+            Finding(
+                code=BREAKING_CHANGE_NEEDS_MAJOR_VERSION,
+                message=(
+                    f"This change breaks {stability.compatibility.value} compatibility, so it "
+                    f"needs a new major version: {product.version} does not raise the major "
+                    f"version of {max(latest_versions)}."
+                ),
+                path="data_product.version",
+            )
+        )
+        return CompatibilityOutcome(CheckStatus.FAILED, findings)
+    effective = product.effective_date
+    effective_at = datetime.combine(effective, time(0, 0), UTC) if effective else None
+    if effective_at is None or effective_at < earliest:
+        said = f"declares {effective.isoformat()}" if effective else "declares no effective_date"
+        first_day = earliest.date() + timedelta(days=0 if earliest.time() == time(0) else 1)
+        findings.append(
+            Finding(
+                code=BREAKING_CHANGE_NEEDS_NOTICE,
+                message=(
+                    f"Breaking changes need {stability.breaking_change_notice_days} days' notice: "
+                    f"the registration {said}; the earliest allowed is {first_day.isoformat()}."
+                ),
+                path="data_product.effective_date",
+            )
+        )
+        return CompatibilityOutcome(CheckStatus.FAILED, findings)
+    scheduled = [
+        f.model_copy(update={"severity": Severity.WARNING}) if f.severity is Severity.ERROR else f
+        for f in findings
+    ]
+    scheduled.append(
+        Finding(
+            code=BREAKING_CHANGE_SCHEDULED,
+            severity=Severity.INFO,
+            message=(
+                f"Breaking change accepted with notice: version {product.version} becomes "
+                f"current on {effective_at.date().isoformat()}."
+            ),
+            path="data_product.effective_date",
+        )
+    )
+    return CompatibilityOutcome(CheckStatus.SCHEDULED, scheduled, effective_at)
