@@ -9,6 +9,7 @@ import click
 from meshgov import __version__
 from meshgov.cli.broker import broker
 from meshgov.cli.compat import compat
+from meshgov.cli.run import run
 from meshgov.cli.topics import topics
 
 
@@ -20,6 +21,7 @@ def cli() -> None:
 
 cli.add_command(broker)
 cli.add_command(compat)
+cli.add_command(run)
 cli.add_command(topics)
 
 

@@ -6,7 +6,12 @@ from meshgov.checks.compatibility.check import (
     SchemaVersion,
     check_schema,
 )
-from meshgov.checks.compatibility.policy import CHECK_NAME, CompatibilityOutcome, check_product
+from meshgov.checks.compatibility.policy import (
+    CHECK_NAME,
+    CompatibilityOutcome,
+    check_product,
+    check_registration,
+)
 from meshgov.checks.compatibility.resolution import Incompatibility, Resolution, resolve
 
 __all__ = [
@@ -17,6 +22,7 @@ __all__ = [
     "Resolution",
     "SchemaVersion",
     "check_product",
+    "check_registration",
     "check_schema",
     "resolve",
 ]

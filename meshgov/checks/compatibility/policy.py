@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from meshgov.checks.compatibility.check import SchemaVersion, check_schema
+from meshgov.checks.registration import run_check
 from meshgov.models.descriptor import DataProduct
-from meshgov.models.events import CheckStatus, Finding, Severity
+from meshgov.models.events import CheckResult, CheckStatus, Finding, Registration, Severity
 
 CHECK_NAME = "compatibility"
 BREAKING_CHANGE_SCHEDULED = "BREAKING_CHANGE_SCHEDULED"
@@ -25,6 +26,9 @@ class CompatibilityOutcome:
     status: CheckStatus
     findings: list[Finding]
     effective_at: datetime | None = None
+
+    def as_tuple(self) -> tuple[CheckStatus, list[Finding], datetime | None]:
+        return self.status, self.findings, self.effective_at
 
 
 def _major(version: str) -> int:
@@ -107,3 +111,17 @@ def check_product(
         )
     )
     return CompatibilityOutcome(CheckStatus.SCHEDULED, scheduled, effective_at)
+
+
+def check_registration(
+    registration: Registration,
+    history: Mapping[str, Sequence[SchemaVersion]],
+    now: datetime | None = None,
+) -> CheckResult:
+    """The compatibility CheckResult of a registration, given the product's accepted history."""
+    return run_check(
+        registration,
+        CHECK_NAME,
+        lambda product: check_product(product, history, registration.submitted_at).as_tuple(),
+        now,
+    )

@@ -1,0 +1,49 @@
+"""`meshgov run NAME`: one stream processor, as production deployments run it."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from meshgov.cli.errors import reported_errors
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.settings import Settings
+
+
+@click.command()
+@click.argument("processor")
+@click.option(
+    "--bootstrap-servers",
+    "bootstrap",
+    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker]",
+)
+@click.option(
+    "--topic-prefix", default=None, help="Prefix of every topic [default: $MESHGOV_TOPIC_PREFIX]."
+)
+@click.option("--partitions", type=int, default=None, help="Partitions of new topics [default: 3].")
+@click.option("--log-level", default="warning", show_default=True)
+def run(
+    processor: str,
+    bootstrap: str | None,
+    topic_prefix: str | None,
+    partitions: int | None,
+    log_level: str,
+) -> None:
+    """Run stream processor PROCESSOR (e.g. compatibility) until interrupted."""
+    from faust.worker import Worker
+
+    import services
+
+    try:
+        build = services.load(processor)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="PROCESSOR") from None
+    with reported_errors():
+        settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
+        TopicAdmin(settings.bootstrap).ensure(
+            settings.topic_specs(), settings.partitions, settings.replication_factor
+        )
+    app = build(settings)
+    logging.getLogger("meshgov").setLevel(log_level.upper())
+    Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()

@@ -1,0 +1,45 @@
+"""How a meshgov process reaches its cluster and names its topics."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from meshgov.kafka.cluster import resolve_bootstrap
+from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
+
+
+@dataclass(frozen=True)
+class Settings:
+    bootstrap: str
+    # Prepended to every mesh.* topic and consumer group: several meshes (or test runs)
+    # can share one cluster without seeing each other.
+    topic_prefix: str = ""
+    partitions: int = 3
+    replication_factor: int = 1
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def topic_specs(self) -> list[TopicSpec]:
+        return [replace(spec, name=self.topic(spec.name)) for spec in MESH_TOPICS]
+
+    @classmethod
+    def from_environment(
+        cls,
+        bootstrap: str | None = None,
+        topic_prefix: str | None = None,
+        partitions: int | None = None,
+        replication_factor: int | None = None,
+    ) -> Settings:
+        """Explicit values first, then MESHGOV_* variables, then defaults."""
+        env = os.environ
+        return cls(
+            bootstrap=resolve_bootstrap(bootstrap),
+            topic_prefix=topic_prefix
+            if topic_prefix is not None
+            else env.get("MESHGOV_TOPIC_PREFIX", ""),
+            partitions=partitions or int(env.get("MESHGOV_PARTITIONS", "3")),
+            replication_factor=replication_factor
+            or int(env.get("MESHGOV_REPLICATION_FACTOR", "1")),
+        )
