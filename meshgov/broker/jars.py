@@ -29,7 +29,11 @@ def jar_directory(cache_dir: Path) -> Path:
 
 def ensure_kafka_jars(cache_dir: Path) -> Path:
     """Return the directory holding every jar the broker needs, fetching it on first use."""
-    libs = jar_directory(cache_dir)
+    return ensure_maven_dependencies(kafka_pom(), jar_directory(cache_dir))
+
+
+def ensure_maven_dependencies(pom: Path, libs: Path) -> Path:
+    """Copy the runtime dependencies of `pom` into `libs` with Maven, once."""
     if (libs / _COMPLETE).exists():
         return libs
     mvn = find_maven()
@@ -40,7 +44,7 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
         "-q",
         "-B",
         "-f",
-        str(kafka_pom()),
+        str(pom),
         "dependency:copy-dependencies",
         "-DincludeScope=runtime",
         f"-DoutputDirectory={staging}",
@@ -49,16 +53,16 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
         result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     except subprocess.TimeoutExpired:
         shutil.rmtree(staging, ignore_errors=True)
-        raise BrokerError("Maven did not finish fetching Kafka's jars within 15 minutes") from None
-    if result.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
+        raise BrokerError(f"Maven did not finish fetching {pom} within 15 minutes") from None
+    if result.returncode != 0 or not any(staging.glob("*.jar")):
         shutil.rmtree(staging, ignore_errors=True)
         output = (result.stdout + result.stderr).strip().splitlines()
         tail = "\n".join(output[-15:]) or "(Maven printed nothing)"
         raise BrokerError(
-            f"Maven could not fetch Apache Kafka {KAFKA_VERSION} from Maven Central "
+            f"Maven could not fetch the dependencies of {pom} from Maven Central "
             f"(exit {result.returncode}):\n{tail}"
         )
-    (staging / _COMPLETE).write_text(KAFKA_VERSION + "\n")
+    (staging / _COMPLETE).write_text(pom.name + "\n")
     shutil.rmtree(libs, ignore_errors=True)
     staging.rename(libs)
     return libs

@@ -141,6 +141,51 @@ class SchemaGenerator:
                 )
                 target.pop("default", None)
 
+    def evolve_with_quirks(self, schema: Json) -> Json:
+        """A next version using the constructs where Avro implementations part ways: renames
+        with short or qualified aliases, namespace changes, field aliases (some matching two
+        fields), and enum-typed fields that have only an enum default."""
+        new = copy.deepcopy(schema)
+        record = self.rng.choice(list(_records(new)))
+        fields = record["fields"]
+        rng = self.rng
+        choice = rng.randrange(8)
+        if choice == 0:  # rename, short alias (resolved in the record's namespace)
+            record["aliases"] = [record["name"].rpartition(".")[2]]
+            record["name"] = self._name("Renamed")
+        elif choice == 1:  # rename, fully qualified alias
+            old = record["name"]
+            space = record.get("namespace", "")
+            record["aliases"] = [f"{space}.{old}" if space and "." not in old else old]
+            record["name"] = self._name("Renamed")
+        elif choice == 2:  # rename without alias
+            record["name"] = self._name("Renamed")
+        elif choice == 3:  # move to another namespace, same simple name
+            record["namespace"] = rng.choice(["gen.other", "elsewhere", "gen.mesh.v2"])
+        elif choice == 4:  # rename a field, keep the old name as alias
+            target = rng.choice(fields)
+            target["aliases"] = [target["name"]]
+            target["name"] = self._name("renamed")
+        elif choice == 5 and len(fields) > 1:  # an alias that matches another field too
+            first, second = rng.sample(fields, 2)
+            first["aliases"] = [second["name"]]
+        elif choice == 6:  # a new enum field with only an enum default
+            symbols = ["A", "B", "C"]
+            fields.append(
+                {
+                    "name": self._name("f"),
+                    "type": {
+                        "type": "enum",
+                        "name": self._name("Mode"),
+                        "symbols": symbols,
+                        "default": "A",
+                    },
+                }
+            )
+        else:  # alias in another namespace's terms, short
+            record["aliases"] = [self._name("Legacy")]
+        return new
+
     def next_version(self, history: list[Json], breaking: float) -> Json:
         """An evolution of the latest version that differs from every version so far (an
         unchanged schema is a registry no-op, with nothing to check)."""

@@ -1,0 +1,47 @@
+"""Apache Avro's Java implementation, run as a subprocess: the reference for compatibility."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from meshgov.broker.jars import ensure_maven_dependencies
+from meshgov.broker.tools import find_java
+from meshgov.paths import cache_home
+
+HERE = Path(__file__).resolve().parent.parent / "reference" / "avro-java"
+
+
+class JavaAvro:
+    """One JVM answering compatibility and validity questions line by line."""
+
+    def __init__(self) -> None:
+        libs = ensure_maven_dependencies(
+            HERE / "pom.xml", cache_home() / "avro-java-1.12.2" / "libs"
+        )
+        self.process = subprocess.Popen(
+            [str(find_java()), "-cp", str(libs / "*"), str(HERE / "CompatReference.java")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
+        return answer
+
+    def compatibility(self, reader: Any, writer: Any) -> dict[str, Any]:
+        return self._ask({"reader": reader, "writer": writer})
+
+    def is_valid(self, schema: Any) -> bool:
+        return bool(self._ask({"schema": schema})["valid"])
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
