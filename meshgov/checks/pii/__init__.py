@@ -1,0 +1,1 @@
+"""PII: value detectors, field-name and schema classification, registration policy, masking."""

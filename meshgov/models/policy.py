@@ -1,0 +1,49 @@
+"""The global governance policy file: federated rules, versioned with the platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PiiException(_Model):
+    """A field allowed to hold PII without the usual declaration or protection."""
+
+    product: str
+    field: str
+    port: str | None = None
+    reason: str = Field(min_length=3)
+
+
+class PiiPolicy(_Model):
+    exceptions: list[PiiException] = Field(default_factory=list)
+
+    def exception_for(self, product: str, port: str, field: str) -> PiiException | None:
+        for exception in self.exceptions:
+            if (exception.product, exception.field) == (product, field) and exception.port in (
+                None,
+                port,
+            ):
+                return exception
+        return None
+
+
+class GlobalPolicy(_Model):
+    pii: PiiPolicy = PiiPolicy()
+
+
+def load_policy(path: str | Path | None) -> GlobalPolicy:
+    """The policy in `path`; none given means the default, which allows no exceptions."""
+    if path is None:
+        return GlobalPolicy()
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return GlobalPolicy.model_validate(document)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"invalid policy file {path}: {exc}") from exc
