@@ -171,3 +171,12 @@ def test_generated_values_in_many_locales(locale: str) -> None:
     for generate, field, label in loose:
         found = sum(detect(generate(), field) == [label] for _ in range(50))
         assert found >= 47, (label, found)
+
+
+def test_structured_pii_inside_free_text_is_found() -> None:
+    assert detect("call me on +44 20 7946 0958 after six") == [P.PHONE]
+    assert detect("refund to DE89 3704 0044 0532 0130 00 please") == [P.IBAN]
+    assert detect("contact jane.doe@example.com or 123-45-6789") == [P.EMAIL, P.US_SSN]
+    assert detect("card 4111 1111 1111 1111 declined") == [P.CREDIT_CARD]
+    assert detect("order ORD-2024-000123 shipped 2024-05-01 for 12.50 EUR") == []
+    assert detect("build 4111 1111 1111 1112 failed on 10.0.19041.1") == []

@@ -409,10 +409,47 @@ def is_passport(value: str, hinted: bool = False) -> bool:
     return bool(_PASSPORT.match(value.strip())) and sum(c.isdigit() for c in compact) >= 5
 
 
+_EMBEDDED: tuple[tuple[re.Pattern[str], PiiClass], ...] = (
+    (
+        re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}"),
+        PiiClass.EMAIL,
+    ),
+    (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"), PiiClass.IBAN),
+    (re.compile(r"(?<![\d-])\d(?:[ \-]?\d){11,18}(?![\d-])"), PiiClass.CREDIT_CARD),
+    (re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), PiiClass.US_SSN),
+    (re.compile(r"\+\d[\d ().\-]{6,20}\d"), PiiClass.PHONE),
+    (re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"), PiiClass.IP_ADDRESS),
+)
+
+
+_HAS_DIGIT_OR_AT = re.compile(r"[\d@]")
+
+
+def detect_embedded(text: str) -> list[PiiClass]:
+    """Structured PII inside free text ("call me on +44 20 7946 0958"), each validated."""
+    found = []
+    for pattern, label in _EMBEDDED:
+        for match in pattern.finditer(text):
+            if _detect_whole(match.group(0), None) == [label]:
+                found.append(label)
+                break
+    return found
+
+
 def detect(value: str, field: str | None = None) -> list[PiiClass]:
     """The PII classes `value` holds, knowing the name of its field when given."""
     text = value.strip()
-    if not text or len(text) > 512:
+    if not text or len(text) > 4096:
+        return []
+    found = _detect_whole(text, field)
+    # Every kind searched for inside text has a digit or an @; most prose has neither.
+    if not found and " " in text and len(text) > 12 and _HAS_DIGIT_OR_AT.search(text):
+        return detect_embedded(text)
+    return found
+
+
+def _detect_whole(text: str, field: str | None) -> list[PiiClass]:
+    if len(text) > 512:
         return []
     hint, other_date = field_hint(field)
     if EMAIL.match(text):
