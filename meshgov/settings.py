@@ -17,6 +17,8 @@ class Settings:
     topic_prefix: str = ""
     partitions: int = 3
     replication_factor: int = 1
+    policy_path: str | None = None  # the global governance policy file
+    pii_clean_window_seconds: float = 600.0  # a PII leak resolves after this long clean
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
@@ -42,4 +44,6 @@ class Settings:
             partitions=partitions or int(env.get("MESHGOV_PARTITIONS", "3")),
             replication_factor=replication_factor
             or int(env.get("MESHGOV_REPLICATION_FACTOR", "1")),
+            policy_path=env.get("MESHGOV_POLICY") or None,
+            pii_clean_window_seconds=float(env.get("MESHGOV_PII_CLEAN_WINDOW_SECONDS", "600")),
         )

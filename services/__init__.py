@@ -9,7 +9,7 @@ from typing import Any
 
 from meshgov.settings import Settings
 
-PROCESSORS = ("compatibility",)
+PROCESSORS = ("compatibility", "pii")
 
 
 def load(name: str) -> Callable[[Settings], Any]:

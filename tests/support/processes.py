@@ -13,8 +13,11 @@ from meshgov.settings import Settings
 
 
 class ProcessorProcess:
-    def __init__(self, name: str, settings: Settings, log_dir: Path) -> None:
+    def __init__(
+        self, name: str, settings: Settings, log_dir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
+        self.env = env or {}
         self.settings = settings
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -43,7 +46,7 @@ class ProcessorProcess:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )
         log.close()
 

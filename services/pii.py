@@ -1,0 +1,176 @@
+"""The PII processor: the pii check on every registration, and watching accepted products'
+data for PII nobody declared. Batch samples arrive on mesh.outputs; streaming ports are read
+by services.port_watcher. Both become masked leak observations on an internal topic keyed by
+product, so one agent, co-partitioned with the episode table, decides breaches."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import faust
+
+from meshgov.checks.pii.policy import CHECK_NAME, check_registration
+from meshgov.checks.pii.watch import (
+    Leak,
+    Owner,
+    find_leaks,
+    observe,
+    port_declarations,
+    resolve_clean,
+)
+from meshgov.codec import DecodeError, default_codec
+from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, SLA_BREACHES, VERDICTS
+from meshgov.models.descriptor import PiiClass
+from meshgov.models.events import Decision, OutputPublished, Registration, Verdict
+from meshgov.models.loading import DescriptorError, parse_descriptor
+from meshgov.models.policy import load_policy
+from meshgov.settings import Settings
+from services.port_watcher import PortWatcher
+from services.runtime import Emitter, create_app, raw_topic
+
+ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED})
+TICK_SECONDS = 5.0
+
+
+def observations_topic(settings: Settings) -> str:
+    return settings.topic("meshgov-pii-observations")
+
+
+def leak_message(port: str, leaks: list[Leak], at: datetime) -> bytes:
+    """An observation carries masked evidence only, never a value."""
+    return json.dumps(
+        {
+            "kind": "leaks",
+            "at_ms": int(at.timestamp() * 1000),
+            "leaks": [
+                {
+                    "port": port,
+                    "field": leak.field,
+                    "pii": leak.pii.value,
+                    "evidence": leak.evidence,
+                    "expected": leak.expected,
+                }
+                for leak in leaks
+            ],
+        }
+    ).encode()
+
+
+def build(settings: Settings) -> faust.App:
+    app = create_app(CHECK_NAME, settings)
+    codec = default_codec()
+    emitter = Emitter(app, settings, CHECK_NAME)
+    policy = load_policy(settings.policy_path)
+    clean_window = timedelta(seconds=settings.pii_clean_window_seconds)
+    table_schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+    products = app.Table(
+        "accepted-products", default=dict, partitions=settings.partitions, schema=table_schema
+    )
+    episodes = app.Table(
+        "leak-episodes", default=dict, partitions=settings.partitions, schema=table_schema
+    )
+    observations = app.topic(
+        observations_topic(settings),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+        internal=True,
+    )
+
+    @app.agent(raw_topic(app, settings.topic(REGISTRATIONS)), concurrency=1)
+    async def check_registrations(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                registration = codec.decode(event.message.value, Registration)
+            except DecodeError as error:
+                await emitter.dead_letter(event.message, error)
+                continue
+            await emitter.emit(CHECK_RESULTS, check_registration(registration, policy))
+
+    @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
+    async def learn_accepted_products(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                verdict = codec.decode(event.message.value, Verdict)
+                if verdict.decision not in ACCEPTED:
+                    continue
+                product = parse_descriptor(verdict.descriptor, verdict.product).data_product
+            except (DecodeError, DescriptorError) as error:
+                await emitter.dead_letter(event.message, error)
+                continue
+            products[verdict.product] = {
+                "owner": product.owner,
+                "domain": product.domain,
+                "ports": port_declarations(product),
+            }
+
+    @app.agent(raw_topic(app, settings.topic(OUTPUTS)), concurrency=1)
+    async def inspect_samples(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                output = codec.decode(event.message.value, OutputPublished)
+            except DecodeError as error:
+                await emitter.dead_letter(event.message, error)
+                continue
+            known = products[output.product]
+            port = known.get("ports", {}).get(output.port)
+            if not known or port is None or not output.sample:
+                continue
+            leaks = [
+                leak
+                for row in output.sample
+                for leak in find_leaks(output.product, output.port, port["fields"], row, policy)
+            ]
+            if leaks:
+                await observations.send(
+                    key=output.product.encode(),
+                    value=leak_message(output.port, leaks, output.published_at),
+                )
+
+    @app.agent(observations, concurrency=1)
+    async def decide_breaches(stream: Any) -> None:
+        async for event in stream.events():
+            product = event.message.key.decode()
+            message = json.loads(event.message.value)
+            known = products[product]
+            if not known:
+                continue
+            owner = Owner(product, known["owner"], known["domain"])
+            current = dict(episodes[product])
+            if message["kind"] == "leaks":
+                at = datetime.fromtimestamp(message["at_ms"] / 1000, UTC)
+                leaks = [
+                    Leak(m["port"], m["field"], PiiClass(m["pii"]), m["evidence"], m["expected"])
+                    for m in message["leaks"]
+                ]
+                breaches = observe(current, owner, leaks, at)
+            else:
+                breaches = resolve_clean(current, owner, datetime.now(UTC), clean_window)
+            if current != episodes[product]:
+                episodes[product] = current
+            for breach in breaches:
+                await emitter.emit(SLA_BREACHES, breach)
+
+    @app.timer(TICK_SECONDS)
+    async def tick() -> None:
+        """Ask for resolution of every product with an open episode (tables are written
+        from their agent only, so the timer sends a message rather than writing)."""
+        for product, open_episodes in list(episodes.items()):
+            if open_episodes:
+                await observations.send(key=product.encode(), value=b'{"kind": "tick"}')
+
+    watcher = PortWatcher(settings, policy)
+
+    @app.task
+    async def watch_streaming_ports() -> None:
+        await watcher.run(
+            lambda product, port, leaks, at: observations.send(
+                key=product.encode(), value=leak_message(port, leaks, at)
+            )
+        )
+
+    return app

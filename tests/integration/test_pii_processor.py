@@ -1,0 +1,271 @@
+"""The PII processor on a real broker: registration policy, then leaks in the data of an
+accepted product found, reported once per field and episode, masked, and resolved."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer
+from fastavro import parse_schema, schemaless_writer
+
+from meshgov.codec import EventCodec
+from meshgov.codec.schemas import crc64_fingerprint
+from meshgov.codec.single_object import MARKER
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.topics import (
+    CHECK_RESULTS,
+    DEAD_LETTERS,
+    OUTPUTS,
+    REGISTRATIONS,
+    SLA_BREACHES,
+    VERDICTS,
+)
+from meshgov.models import ids
+from meshgov.models.events import (
+    BreachKind,
+    BreachState,
+    CheckOutcome,
+    CheckResult,
+    CheckStatus,
+    Decision,
+    OutputPublished,
+    Registration,
+    SlaBreach,
+    Verdict,
+)
+from meshgov.settings import Settings
+from tests.support.kafka import create_topic, produce
+from tests.support.processes import ProcessorProcess
+
+pytestmark = pytest.mark.kafka
+
+PRODUCT = "orders-daily-aggregated"
+SEED = (
+    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
+).read_text()
+SCHEMA = {
+    "type": "record",
+    "name": "OrderEvent",
+    "fields": [
+        {"name": "order_id", "type": "string"},
+        {"name": "email", "type": "string"},
+        {"name": "note", "type": "string"},
+    ],
+}
+PHONE = "+44 20 7946 0958"
+EMAIL = "jane.doe@example.com"
+
+
+def descriptor(topic: str, declare: bool) -> str:
+    fields = "      fields:\n        email: {pii: EMAIL, protection: hashed}\n" if declare else ""
+    schema = json.dumps(json.dumps(SCHEMA))
+    return SEED.replace(
+        '      location: "kafka://orders-events"\n',
+        f'      location: "kafka://{topic}"\n      schema: {schema}\n{fields}',
+    )
+
+
+def registration(text: str) -> Registration:
+    return Registration(
+        registration_id=str(uuid.uuid4()),
+        product=PRODUCT,
+        version="1.0.0",
+        domain="orders",
+        owner="orders-team@company.com",
+        descriptor=text,
+        submitted_by="ci@orders",
+        submitted_at=datetime.now(UTC),
+    )
+
+
+def accepted(reg: Registration) -> Verdict:
+    now = datetime.now(UTC)
+    return Verdict(
+        verdict_id=ids.verdict_id(reg.registration_id),
+        registration_id=reg.registration_id,
+        product=PRODUCT,
+        version=reg.version,
+        domain=reg.domain,
+        owner=reg.owner,
+        submitted_by=reg.submitted_by,
+        decision=Decision.ACCEPTED,
+        checks=[CheckOutcome(check="pii", status=CheckStatus.PASSED)],
+        descriptor=reg.descriptor,
+        submitted_at=reg.submitted_at,
+        decided_at=now,
+        latency_ms=1,
+    )
+
+
+def order_event(note: str) -> bytes:
+    named: dict[str, Any] = {}
+    parsed = parse_schema(SCHEMA, named)
+    body = io.BytesIO()
+    body.write(MARKER + crc64_fingerprint(parsed, named)[1])
+    schemaless_writer(
+        body,
+        parsed,
+        {
+            "order_id": f"ORD-{uuid.uuid4().hex[:6]}",
+            "email": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",  # hashed
+            "note": note,
+        },
+    )
+    return body.getvalue()
+
+
+class Emitted:
+    """Everything the processor writes, raw bytes kept to look for PII in them."""
+
+    def __init__(self, settings: Settings, codec: EventCodec, diagnostics: Any) -> None:
+        self.codec = codec
+        self.diagnostics = diagnostics
+        self.raw: list[bytes] = []
+        self.results: dict[str, CheckResult] = {}
+        self.breaches: list[SlaBreach] = []
+        self.breach_topic = settings.topic(SLA_BREACHES)
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": settings.bootstrap,
+                "group.id": str(uuid.uuid4()),
+                "auto.offset.reset": "earliest",
+            }
+        )
+        self.consumer.subscribe(
+            [settings.topic(t) for t in (CHECK_RESULTS, SLA_BREACHES, DEAD_LETTERS)]
+        )
+
+    def poll_until(self, done: Any, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out; processor log:\n{self.diagnostics()}")
+            message = self.consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            self.raw.append(message.key() or b"")
+            self.raw.append(message.value())
+            event = self.codec.decode_any(message.value())
+            if isinstance(event, CheckResult):
+                self.results[event.registration_id] = event
+            elif isinstance(event, SlaBreach):
+                self.breaches.append(event)
+
+    def drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        self.poll_until(lambda: time.monotonic() > deadline, timeout=seconds + 30)
+
+    def result_of(self, reg: Registration) -> CheckResult:
+        self.poll_until(lambda: reg.registration_id in self.results)
+        return self.results[reg.registration_id]
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+@pytest.fixture
+def pii_mesh(
+    kafka_bootstrap: str, unique: str, tmp_path: Path, codec: EventCodec
+) -> Iterator[tuple[Settings, Emitted]]:
+    settings = Settings(kafka_bootstrap, topic_prefix=f"p{unique}.")
+    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    processor = ProcessorProcess(
+        "pii", settings, tmp_path, env={"MESHGOV_PII_CLEAN_WINDOW_SECONDS": "3"}
+    )
+    processor.start()
+    emitted = Emitted(settings, codec, processor.log_tail)
+    yield settings, emitted
+    emitted.close()
+    processor.stop()
+
+
+def test_undeclared_pii_is_rejected_then_leaks_in_the_data_open_and_resolve_breaches(
+    pii_mesh: tuple[Settings, Emitted], codec: EventCodec
+) -> None:
+    settings, emitted = pii_mesh
+    topic = settings.topic("orders-events")
+
+    def send(topic_name: str, event: Any) -> None:
+        produce(
+            settings.bootstrap,
+            [(settings.topic(topic_name), PRODUCT.encode(), codec.encode(event))],
+        )
+
+    undeclared = registration(descriptor(topic, declare=False))
+    send(REGISTRATIONS, undeclared)
+    rejected = emitted.result_of(undeclared)
+    assert rejected.status is CheckStatus.FAILED
+    (finding,) = rejected.findings
+    assert (finding.code, finding.details["field"]) == ("PII_UNDECLARED", "email")
+    assert "Field 'email' of port" in finding.message
+
+    proper = registration(descriptor(topic, declare=True))
+    send(REGISTRATIONS, proper)
+    assert emitted.result_of(proper).status is CheckStatus.PASSED
+    send(VERDICTS, accepted(proper))
+
+    # The streaming port carries a phone number in `note`, undeclared; a batch sample carries
+    # an email in a column nobody classified.
+    create_topic(settings.bootstrap, topic, partitions=2)
+    produce(
+        settings.bootstrap, [(topic, None, order_event(f"call me on {PHONE}")) for _ in range(5)]
+    )
+    produce(settings.bootstrap, [(topic, None, order_event("leave at the door")) for _ in range(3)])
+    now = datetime.now(UTC)
+    send(
+        OUTPUTS,
+        OutputPublished(
+            output_id=ids.output_id(PRODUCT, "batch", "r1"),
+            product=PRODUCT,
+            port="batch",
+            run_id="r1",
+            published_at=now,
+            row_count=2,
+            published_by="orders-batch",
+            sample=[
+                {"order_id": "ORD-1", "contact": EMAIL},
+                {"order_id": "ORD-2", "contact": EMAIL},
+            ],
+        ),
+    )
+
+    def states(field: str) -> list[BreachState]:
+        return [b.state for b in emitted.breaches if b.field == field]
+
+    emitted.poll_until(
+        lambda: (
+            states("note") == [BreachState.OPEN, BreachState.RESOLVED]
+            and states("contact") == [BreachState.OPEN, BreachState.RESOLVED]
+        )
+    )
+    emitted.drain(seconds=4)  # and nothing more arrives
+    by_field = {(b.field, b.state): b for b in emitted.breaches}
+    assert len(emitted.breaches) == 4
+    opened, resolved = (
+        by_field[("note", BreachState.OPEN)],
+        by_field[("note", BreachState.RESOLVED)],
+    )
+    assert (opened.kind, opened.port, opened.owner) == (
+        BreachKind.PII_LEAK,
+        topic,
+        "orders-team@company.com",
+    )
+    assert opened.evidence == "**********58"  # 12 digits, the last 2 kept
+    assert resolved.breach_id == opened.breach_id
+    assert resolved.resolved_at is not None
+    contact = by_field[("contact", BreachState.OPEN)]
+    assert (contact.port, contact.evidence) == ("batch", "j***@e***.com")
+
+    # No event meshgov wrote carries a raw PII value.
+    for raw in emitted.raw:
+        assert PHONE.encode() not in raw
+        assert EMAIL.encode() not in raw
+        assert b"7946 0958" not in raw
