@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import click
 
@@ -22,12 +23,19 @@ from meshgov.settings import Settings
     "--topic-prefix", default=None, help="Prefix of every topic [default: $MESHGOV_TOPIC_PREFIX]."
 )
 @click.option("--partitions", type=int, default=None, help="Partitions of new topics [default: 3].")
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Global governance policy file [default: $MESHGOV_POLICY].",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def run(
     processor: str,
     bootstrap: str | None,
     topic_prefix: str | None,
     partitions: int | None,
+    policy: str | None,
     log_level: str,
 ) -> None:
     """Run stream processor PROCESSOR (e.g. compatibility) until interrupted."""
@@ -41,6 +49,8 @@ def run(
         raise click.BadParameter(str(exc.args[0]), param_hint="PROCESSOR") from None
     with reported_errors():
         settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
+        if policy is not None:
+            settings = replace(settings, policy_path=policy)
         TopicAdmin(settings.bootstrap).ensure(
             settings.topic_specs(), settings.partitions, settings.replication_factor
         )
