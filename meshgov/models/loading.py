@@ -107,6 +107,15 @@ def _problems(exc: ValidationError, lines: dict[Location, int]) -> list[Problem]
     return problems
 
 
+def validation_problems(exc: ValidationError, text: str) -> list[Problem]:
+    """Pydantic's errors about a YAML document, each with its field path and line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        root = None
+    return _problems(exc, _line_index(root))
+
+
 def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
     """Parse a descriptor document; raise DescriptorError naming every problem."""
     try:

@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from meshgov.models.loading import validation_problems
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,7 +45,10 @@ def load_policy(path: str | Path | None) -> GlobalPolicy:
     if path is None:
         return GlobalPolicy()
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return GlobalPolicy.model_validate(document)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"invalid policy file {path}: {exc}") from exc
+        text = Path(path).read_text(encoding="utf-8")
+        return GlobalPolicy.model_validate(yaml.safe_load(text) or {})
+    except ValidationError as exc:
+        problems = "; ".join(str(p) for p in validation_problems(exc, text))
+        raise ValueError(f"invalid policy file {path}: {problems}") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"invalid policy file {path}: {exc}") from None
