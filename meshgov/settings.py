@@ -19,6 +19,8 @@ class Settings:
     replication_factor: int = 1
     policy_path: str | None = None  # the global governance policy file
     pii_clean_window_seconds: float = 600.0  # a PII leak resolves after this long clean
+    required_checks: tuple[str, ...] = ("compatibility", "pii")
+    verdict_timeout_seconds: float = 30.0  # a silent required check rejects (fail closed)
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
@@ -46,4 +48,10 @@ class Settings:
             or int(env.get("MESHGOV_REPLICATION_FACTOR", "1")),
             policy_path=env.get("MESHGOV_POLICY") or None,
             pii_clean_window_seconds=float(env.get("MESHGOV_PII_CLEAN_WINDOW_SECONDS", "600")),
+            required_checks=tuple(
+                c.strip()
+                for c in env.get("MESHGOV_REQUIRED_CHECKS", "compatibility,pii").split(",")
+                if c.strip()
+            ),
+            verdict_timeout_seconds=float(env.get("MESHGOV_VERDICT_TIMEOUT_SECONDS", "30")),
         )

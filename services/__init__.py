@@ -9,7 +9,7 @@ from typing import Any
 
 from meshgov.settings import Settings
 
-PROCESSORS = ("compatibility", "pii")
+PROCESSORS = ("compatibility", "pii", "verdicts")
 
 
 def load(name: str) -> Callable[[Settings], Any]:

@@ -72,3 +72,30 @@ def test_a_registration_keyed_by_product_lands_on_one_partition(
         consumer.close()
     assert len({m.partition() for m in messages}) == 1
     assert [m.offset() for m in messages] == sorted(m.offset() for m in messages)
+
+
+def test_meshgov_producers_place_keys_where_the_processors_do(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+    from confluent_kafka import Producer
+
+    from meshgov.kafka.clients import producer_config
+    from tests.support.kafka import create_topic
+
+    topic = f"it-partitions-{unique}"
+    create_topic(kafka_bootstrap, topic, partitions=6)
+    keys = [f"product-{i}".encode() for i in range(40)]
+    placed: dict[bytes, int] = {}
+    producer = Producer(producer_config(kafka_bootstrap))
+    for key in keys:
+        producer.produce(
+            topic,
+            key=key,
+            value=b"x",
+            on_delivery=lambda _e, m: placed.__setitem__(m.key(), m.partition()),
+        )
+    assert producer.flush(30) == 0
+    faust_partitioner = DefaultPartitioner()
+    partitions = list(range(6))
+    assert placed == {k: faust_partitioner(k, partitions, partitions) for k in keys}

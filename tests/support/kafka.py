@@ -9,6 +9,7 @@ from dataclasses import replace
 from confluent_kafka import Consumer, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from meshgov.kafka.clients import producer_config
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 
 
@@ -23,7 +24,7 @@ def create_topic(bootstrap: str, name: str, partitions: int = 1) -> None:
 
 
 def produce(bootstrap: str, records: Iterable[tuple[str, bytes | None, bytes]]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    producer = Producer(producer_config(bootstrap))
     errors: list[str] = []
 
     def on_delivery(error: object, _message: Message) -> None:

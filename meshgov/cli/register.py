@@ -1,0 +1,85 @@
+"""`meshgov register product.yaml`: publish a registration and wait for its verdict."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from meshgov.cli.errors import EXIT_ERROR, reported_errors
+from meshgov.client.registration import (
+    RegistrationTimeoutError,
+    build_registration,
+    publish,
+    register_data_product,
+)
+from meshgov.models.events import Decision, Severity, Verdict
+from meshgov.models.loading import DescriptorError
+from meshgov.settings import Settings
+
+EXIT_REJECTED = 1
+_COLOURS = {
+    Decision.ACCEPTED: "green",
+    Decision.ACCEPTED_WITH_WARNINGS: "yellow",
+    Decision.SCHEDULED: "cyan",
+    Decision.REJECTED: "red",
+}
+
+
+def print_verdict(verdict: Verdict) -> None:
+    effective = f" (effective {verdict.effective_at:%Y-%m-%d})" if verdict.effective_at else ""
+    click.secho(
+        f"{verdict.product} {verdict.version}: {verdict.decision.value}{effective}",
+        fg=_COLOURS[verdict.decision],
+        bold=True,
+    )
+    click.echo(f"decided in {verdict.latency_ms} ms, registration {verdict.registration_id}")
+    for outcome in verdict.checks:
+        click.echo(f"  {outcome.check}: {outcome.status.value}")
+        for finding in outcome.findings:
+            marker = {Severity.ERROR: "x", Severity.WARNING: "!", Severity.INFO: "-"}[
+                finding.severity
+            ]
+            where = f" [{finding.path}]" if finding.path else ""
+            click.echo(f"    {marker} {finding.code}{where}: {finding.message}")
+
+
+@click.command()
+@click.argument("descriptor", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bootstrap-servers",
+    "bootstrap",
+    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker]",
+)
+@click.option("--topic-prefix", default=None)
+@click.option("--as", "submitted_by", help="Who submits [default: user@host].")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the verdict.")
+@click.option("--no-wait", is_flag=True, help="Publish and return at once.")
+def register(
+    descriptor: Path,
+    bootstrap: str | None,
+    topic_prefix: str | None,
+    submitted_by: str | None,
+    timeout: float,
+    no_wait: bool,
+) -> None:
+    """Register DESCRIPTOR and print its verdict. Exit 0 accepted or scheduled, 1 rejected,
+    2 on error or no verdict in time."""
+    try:
+        with reported_errors():
+            settings = Settings.from_environment(bootstrap, topic_prefix)
+            if no_wait:
+                registration = build_registration(descriptor, submitted_by)
+                publish(settings, registration)
+                click.echo(f"published registration {registration.registration_id}")
+                return
+            verdict = register_data_product(descriptor, settings, submitted_by, timeout)
+    except DescriptorError as error:
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(EXIT_REJECTED)
+    except (RegistrationTimeoutError, ConnectionError) as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    print_verdict(verdict)
+    sys.exit(EXIT_REJECTED if verdict.decision is Decision.REJECTED else 0)

@@ -1,0 +1,110 @@
+"""Registering a data product: publish the registration, wait for its verdict."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+
+from meshgov.codec import DecodeError, default_codec
+from meshgov.kafka.clients import producer_config
+from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
+from meshgov.models.events import Registration, Verdict
+from meshgov.models.loading import load_descriptor, parse_descriptor
+from meshgov.settings import Settings
+
+
+class RegistrationTimeoutError(TimeoutError):
+    def __init__(self, registration: Registration, timeout: float) -> None:
+        super().__init__(
+            f"no verdict for registration {registration.registration_id} of "
+            f"{registration.product} within {timeout:.0f} s; it is on mesh.registrations and "
+            f"will be decided when the processors run (see `meshgov tail verdicts`)"
+        )
+        self.registration = registration
+
+
+def default_submitter() -> str:
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def build_registration(descriptor: str | Path, submitted_by: str | None = None) -> Registration:
+    """A Registration of a descriptor file (a Path) or text; invalid descriptors raise
+    DescriptorError before anything is sent."""
+    if isinstance(descriptor, Path):
+        text = descriptor.read_text(encoding="utf-8")
+        product = load_descriptor(descriptor).data_product
+    else:
+        text = descriptor
+        product = parse_descriptor(text).data_product
+    return Registration(
+        registration_id=str(uuid.uuid4()),
+        product=product.name,
+        version=product.version,
+        domain=product.domain,
+        owner=product.owner,
+        descriptor=text,
+        submitted_by=submitted_by or default_submitter(),
+        submitted_at=datetime.now(UTC),
+    )
+
+
+def register_data_product(
+    descriptor: str | Path,
+    settings: Settings | None = None,
+    submitted_by: str | None = None,
+    timeout: float = 60.0,
+) -> Verdict:
+    """Publish a registration and return its verdict (RegistrationTimeoutError if none comes)."""
+    settings = settings or Settings.from_environment()
+    registration = build_registration(descriptor, submitted_by)
+    codec = default_codec()
+    verdicts_topic = settings.topic(VERDICTS)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.bootstrap,
+            "group.id": f"meshgov-register-{registration.registration_id}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        # Listen from the current end before publishing, so the verdict cannot be missed.
+        metadata = consumer.list_topics(verdicts_topic, timeout=30).topics[verdicts_topic]
+        consumer.assign(
+            [TopicPartition(verdicts_topic, p, OFFSET_END) for p in metadata.partitions]
+        )
+        publish(settings, registration)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            try:
+                verdict = codec.decode(message.value() or b"", Verdict)
+            except DecodeError:
+                continue
+            if verdict.registration_id == registration.registration_id:
+                return verdict
+        raise RegistrationTimeoutError(registration, timeout)
+    finally:
+        consumer.close()
+
+
+def publish(settings: Settings, registration: Registration) -> None:
+    producer = Producer(producer_config(settings.bootstrap))
+    errors: list[str] = []
+    producer.produce(
+        settings.topic(REGISTRATIONS),
+        key=registration.product.encode(),
+        value=default_codec().encode(registration),
+        on_delivery=lambda error, _message: errors.append(str(error)) if error else None,
+    )
+    if producer.flush(30) != 0 or errors:
+        raise ConnectionError(
+            f"could not publish the registration: {'; '.join(errors) or 'broker unreachable'}"
+        )

@@ -1,0 +1,161 @@
+"""Registrations through every running processor to their one verdict, on the real broker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer
+
+from meshgov.client import register_data_product
+from meshgov.codec import EventCodec
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.topics import CHECK_RESULTS, VERDICTS
+from meshgov.models.events import CheckResult, CheckStatus, Decision, Verdict
+from meshgov.settings import Settings
+from tests.support.processes import ProcessorProcess
+
+pytestmark = pytest.mark.kafka
+
+SEED = (
+    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
+).read_text()
+V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
+V2_BREAKING = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}
+WITH_EMAIL = {
+    **V1,
+    "fields": [*V1["fields"], {"name": "email", "type": ["null", "string"], "default": None}],
+}
+
+
+def descriptor(name: str, version: str, schema: dict[str, Any]) -> str:
+    return (
+        SEED.replace('name: "orders-daily-aggregated"', f'name: "{name}"')
+        .replace(
+            '      location: "kafka://orders-events"\n',
+            '      location: "kafka://orders-events"\n      schema: '
+            + json.dumps(json.dumps(schema))
+            + "\n",
+        )
+        .replace("  description:", f'  version: "{version}"\n  description:')
+    )
+
+
+@pytest.fixture
+def mesh(
+    kafka_bootstrap: str, unique: str, tmp_path: Path
+) -> Iterator[tuple[Settings, dict[str, ProcessorProcess]]]:
+    settings = Settings(kafka_bootstrap, topic_prefix=f"r{unique}.")
+    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    processors = {
+        name: ProcessorProcess(
+            name, settings, tmp_path, env={"MESHGOV_VERDICT_TIMEOUT_SECONDS": "6"}
+        )
+        for name in ("compatibility", "pii", "verdicts")
+    }
+    for processor in processors.values():
+        processor.start()
+    yield settings, processors
+    for processor in processors.values():
+        processor.stop()
+
+
+def read_all(settings: Settings, codec: EventCodec, until: Any, seconds: float) -> list[Any]:
+    """Every verdict and check result so far, reading until `until(events)` or `seconds`."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.bootstrap,
+            "group.id": str(uuid.uuid4()),
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([settings.topic(VERDICTS), settings.topic(CHECK_RESULTS)])
+    events: list[Any] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not until(events):
+        message = consumer.poll(0.5)
+        if message is not None and not message.error():
+            events.append(codec.decode_any(message.value()))
+    consumer.close()
+    return events
+
+
+def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
+    mesh: tuple[Settings, dict[str, ProcessorProcess]], codec: EventCodec, tmp_path: Path
+) -> None:
+    settings, processors = mesh
+    name = "orders-daily-aggregated"
+
+    # The example, through the command a domain team runs.
+    path = tmp_path / "product.yaml"
+    path.write_text(descriptor(name, "1.0.0", V1))
+    command = [
+        sys.executable,
+        "-m",
+        "meshgov",
+        "register",
+        str(path),
+        "--bootstrap-servers",
+        settings.bootstrap,
+        "--topic-prefix",
+        settings.topic_prefix,
+        "--timeout",
+        "90",
+    ]
+    accepted = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert accepted.returncode == 0, (
+        accepted.stdout + accepted.stderr + processors["verdicts"].log_tail()
+    )
+    assert f"{name} 1.0.0: ACCEPTED" in accepted.stdout
+
+    # A breaking change in a minor version: rejected with the compatibility finding.
+    path.write_text(descriptor(name, "1.1.0", V2_BREAKING))
+    rejected = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert rejected.returncode == 1, rejected.stdout + rejected.stderr
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE [/fields/segment]" in rejected.stdout
+
+    # An undeclared email field, through the SDK.
+    verdict = register_data_product(
+        descriptor("users-contacts", "1.0.0", WITH_EMAIL), settings, timeout=90
+    )
+    assert verdict.decision is Decision.REJECTED
+    pii = next(c for c in verdict.checks if c.check == "pii")
+    assert [(f.code, f.details["field"]) for f in pii.findings] == [("PII_UNDECLARED", "email")]
+
+    # The PII processor is down: after the timeout the registration is rejected, naming it.
+    processors["pii"].stop()
+    silent = register_data_product(descriptor("payments-daily", "1.0.0", V1), settings, timeout=90)
+    assert silent.decision is Decision.REJECTED
+    by_check = {c.check: c for c in silent.checks}
+    assert by_check["compatibility"].status is CheckStatus.PASSED
+    assert by_check["pii"].findings[0].code == "CHECK_TIMED_OUT"
+    assert silent.latency_ms >= 6000
+
+    # Back up, the PII processor answers late; that answer makes no second verdict.
+    processors["pii"].start()
+
+    def late_pii_answer(events: list[Any]) -> bool:
+        return any(
+            isinstance(e, CheckResult)
+            and e.check == "pii"
+            and e.registration_id == silent.registration_id
+            for e in events
+        )
+
+    events = read_all(settings, codec, late_pii_answer, seconds=90)
+    assert late_pii_answer(events), processors["pii"].log_tail()
+    time.sleep(3)  # time for the verdicts processor to (wrongly) react to it
+    events = read_all(settings, codec, lambda _events: False, seconds=5)
+    verdicts = [e for e in events if isinstance(e, Verdict)]
+    per_registration: dict[str, int] = {}
+    for v in verdicts:
+        per_registration[v.registration_id] = per_registration.get(v.registration_id, 0) + 1
+    assert len(per_registration) == 4
+    assert set(per_registration.values()) == {1}, per_registration
