@@ -19,7 +19,7 @@ class Settings:
     replication_factor: int = 1
     policy_path: str | None = None  # the global governance policy file
     pii_clean_window_seconds: float = 600.0  # a PII leak resolves after this long clean
-    required_checks: tuple[str, ...] = ("compatibility", "pii")
+    required_checks: tuple[str, ...] = ("compatibility", "pii", "policy")
     verdict_timeout_seconds: float = 30.0  # a silent required check rejects (fail closed)
 
     def topic(self, name: str) -> str:
@@ -50,7 +50,7 @@ class Settings:
             pii_clean_window_seconds=float(env.get("MESHGOV_PII_CLEAN_WINDOW_SECONDS", "600")),
             required_checks=tuple(
                 c.strip()
-                for c in env.get("MESHGOV_REQUIRED_CHECKS", "compatibility,pii").split(",")
+                for c in env.get("MESHGOV_REQUIRED_CHECKS", "compatibility,pii,policy").split(",")
                 if c.strip()
             ),
             verdict_timeout_seconds=float(env.get("MESHGOV_VERDICT_TIMEOUT_SECONDS", "30")),

@@ -9,7 +9,7 @@ from typing import Any
 
 from meshgov.settings import Settings
 
-PROCESSORS = ("compatibility", "pii", "verdicts")
+PROCESSORS = ("compatibility", "pii", "policy", "verdicts")
 
 
 def load(name: str) -> Callable[[Settings], Any]:

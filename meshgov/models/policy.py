@@ -36,8 +36,47 @@ class PiiPolicy(_Model):
         return None
 
 
+class Transfer(_Model):
+    """A product handed to another owner (and domain), recorded by the governance team."""
+
+    product: str
+    to_owner: str
+    to_domain: str | None = None
+    reason: str = Field(min_length=3)
+
+
+class DomainMembers(_Model):
+    """Who may submit for a domain: e-mail addresses or glob patterns (*@orders.example)."""
+
+    members: list[str] = Field(default_factory=list)
+
+
+class PortRules(_Model):
+    allowed_types: list[str] = Field(default_factory=list)
+    allowed_formats: list[str] = Field(default_factory=list)
+    allowed_locations: list[str] = Field(default_factory=list)  # glob patterns
+
+
+class SlaMinimums(_Model):
+    availability_percent: float | None = None
+
+
 class GlobalPolicy(_Model):
+    """The federated rules. An empty section imposes nothing."""
+
+    naming_pattern: str | None = None
+    required_fields: list[str] = Field(default_factory=list)  # dotted paths under data_product
+    ports: PortRules = PortRules()
+    sla_minimums: SlaMinimums = SlaMinimums()
+    domains: dict[str, DomainMembers] = Field(default_factory=dict)
+    transfers: list[Transfer] = Field(default_factory=list)
     pii: PiiPolicy = PiiPolicy()
+
+    def transfer_for(self, product: str, owner: str) -> Transfer | None:
+        for transfer in self.transfers:
+            if transfer.product == product and transfer.to_owner == owner:
+                return transfer
+        return None
 
 
 def load_policy(path: str | Path | None) -> GlobalPolicy:

@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer
 
+from meshgov.checks.offline import check_offline
 from meshgov.client import register_data_product
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.topics import CHECK_RESULTS, VERDICTS
-from meshgov.models.events import CheckResult, CheckStatus, Decision, Verdict
+from meshgov.models.events import CheckResult, CheckStatus, Decision, Registration, Verdict
+from meshgov.models.policy import GlobalPolicy
 from meshgov.settings import Settings
 from tests.support.processes import ProcessorProcess
 
@@ -58,7 +60,7 @@ def mesh(
         name: ProcessorProcess(
             name, settings, tmp_path, env={"MESHGOV_VERDICT_TIMEOUT_SECONDS": "6"}
         )
-        for name in ("compatibility", "pii", "verdicts")
+        for name in ("compatibility", "pii", "policy", "verdicts")
     }
     for processor in processors.values():
         processor.start()
@@ -85,6 +87,20 @@ def read_all(settings: Settings, codec: EventCodec, until: Any, seconds: float) 
             events.append(codec.decode_any(message.value()))
     consumer.close()
     return events
+
+
+def rejected_verdict(settings: Settings, codec: EventCodec, product: str, version: str) -> Verdict:
+    events = read_all(
+        settings,
+        codec,
+        lambda es: any(isinstance(e, Verdict) and e.version == version for e in es),
+        seconds=30,
+    )
+    return next(
+        e
+        for e in events
+        if isinstance(e, Verdict) and e.product == product and e.version == version
+    )
 
 
 def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
@@ -129,6 +145,38 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
     pii = next(c for c in verdict.checks if c.check == "pii")
     assert [(f.code, f.details["field"]) for f in pii.findings] == [("PII_UNDECLARED", "email")]
 
+    # Another team registers a product it does not own.
+    foreign = descriptor(name, "1.0.1", V1).replace("orders-team@company.com", "growth@company.com")
+    hijack = register_data_product(foreign, settings, timeout=90)
+    assert hijack.decision is Decision.REJECTED
+    owner_check = next(c for c in hijack.checks if c.check == "policy")
+    assert [f.code for f in owner_check.findings] == ["OWNERSHIP_CONFLICT"]
+
+    # `meshgov check` runs the same code offline: the same findings as the stream gave.
+    def findings(verdict: Verdict) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        return [
+            (c.check, c.status.value, [f.model_dump() for f in c.findings]) for c in verdict.checks
+        ]
+
+    accepted_v1 = descriptor(name, "1.0.0", V1)
+    for verdict, previous in (
+        (rejected_verdict(settings, codec, name, "1.1.0"), [accepted_v1]),
+        (hijack, [accepted_v1]),
+    ):
+        registration = Registration(
+            registration_id=verdict.registration_id,
+            product=verdict.product,
+            version=verdict.version,
+            domain=verdict.domain,
+            owner=verdict.owner,
+            descriptor=verdict.descriptor,
+            submitted_by=verdict.submitted_by,
+            submitted_at=verdict.submitted_at,
+        )
+        offline = check_offline(registration, previous, GlobalPolicy())
+        assert findings(offline) == findings(verdict)
+        assert offline.decision is verdict.decision
+
     # The PII processor is down: after the timeout the registration is rejected, naming it.
     processors["pii"].stop()
     silent = register_data_product(descriptor("payments-daily", "1.0.0", V1), settings, timeout=90)
@@ -157,5 +205,5 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
     per_registration: dict[str, int] = {}
     for v in verdicts:
         per_registration[v.registration_id] = per_registration.get(v.registration_id, 0) + 1
-    assert len(per_registration) == 4
+    assert len(per_registration) == 5
     assert set(per_registration.values()) == {1}, per_registration
