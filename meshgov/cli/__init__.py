@@ -10,9 +10,11 @@ from meshgov import __version__
 from meshgov.cli.broker import broker
 from meshgov.cli.check import check
 from meshgov.cli.compat import compat
+from meshgov.cli.output import output
 from meshgov.cli.register import register
 from meshgov.cli.run import run
 from meshgov.cli.scan import scan
+from meshgov.cli.tail import tail
 from meshgov.cli.topics import topics
 
 
@@ -25,9 +27,11 @@ def cli() -> None:
 cli.add_command(broker)
 cli.add_command(check)
 cli.add_command(compat)
+cli.add_command(output)
 cli.add_command(register)
 cli.add_command(run)
 cli.add_command(scan)
+cli.add_command(tail)
 cli.add_command(topics)
 
 

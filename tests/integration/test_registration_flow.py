@@ -207,3 +207,36 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
         per_registration[v.registration_id] = per_registration.get(v.registration_id, 0) + 1
     assert len(per_registration) == 5
     assert set(per_registration.values()) == {1}, per_registration
+
+    # People follow the same stream with `meshgov tail`; scripts read its JSON Lines.
+    base = [
+        sys.executable,
+        "-m",
+        "meshgov",
+        "tail",
+        "verdicts",
+        "--from-beginning",
+        "--bootstrap-servers",
+        settings.bootstrap,
+        "--topic-prefix",
+        settings.topic_prefix,
+        "--max-events",
+        "5",
+        "--idle-timeout",
+        "20",
+    ]
+    readable = subprocess.run(base, capture_output=True, text=True, timeout=60, check=False)
+    assert readable.returncode == 0, readable.stderr
+    lines = readable.stdout.splitlines()
+    assert len(lines) == 5
+    assert any("ACCEPTED" in line and "orders-daily-aggregated 1.0.0" in line for line in lines)
+    assert any("REJECTED" in line and "CHECK_TIMED_OUT" in line for line in lines)
+    as_json = subprocess.run(
+        [*base, "--json", "--product", "users-contacts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    (only,) = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert (only["product"], only["decision"]) == ("users-contacts", "REJECTED")

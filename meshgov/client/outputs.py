@@ -1,0 +1,64 @@
+"""Announcing a batch output, for producers without Kafka code of their own."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from confluent_kafka import Producer
+
+from meshgov.codec import default_codec
+from meshgov.kafka.clients import producer_config
+from meshgov.kafka.topics import OUTPUTS
+from meshgov.models import ids
+from meshgov.models.events import ColumnStats, OutputPublished
+from meshgov.settings import Settings
+
+
+def publish_output(
+    product: str,
+    port: str,
+    run_id: str,
+    row_count: int,
+    settings: Settings | None = None,
+    *,
+    source_row_count: int | None = None,
+    scheduled_for: datetime | None = None,
+    interval_start: datetime | None = None,
+    interval_end: datetime | None = None,
+    columns: Sequence[ColumnStats] = (),
+    sample: Sequence[Mapping[str, str | None]] = (),
+    published_by: str | None = None,
+    published_at: datetime | None = None,
+) -> OutputPublished:
+    """Publish an OutputPublished event to mesh.outputs and return it."""
+    settings = settings or Settings.from_environment()
+    output = OutputPublished(
+        output_id=ids.output_id(product, port, run_id),
+        product=product,
+        port=port,
+        run_id=run_id,
+        scheduled_for=scheduled_for,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        published_at=published_at or datetime.now(UTC),
+        row_count=row_count,
+        source_row_count=source_row_count,
+        columns=list(columns),
+        sample=[dict(row) for row in sample],
+        published_by=published_by or getpass.getuser(),
+    )
+    producer = Producer(producer_config(settings.bootstrap))
+    errors: list[str] = []
+    producer.produce(
+        settings.topic(OUTPUTS),
+        key=product.encode(),
+        value=default_codec().encode(output),
+        on_delivery=lambda error, _message: errors.append(str(error)) if error else None,
+    )
+    if producer.flush(30) != 0 or errors:
+        raise ConnectionError(
+            f"could not publish the output: {'; '.join(errors) or 'broker unreachable'}"
+        )
+    return output
