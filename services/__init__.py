@@ -9,7 +9,7 @@ from typing import Any
 
 from meshgov.settings import Settings
 
-PROCESSORS = ("compatibility", "pii", "policy", "verdicts")
+PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog")
 
 
 def load(name: str) -> Callable[[Settings], Any]:

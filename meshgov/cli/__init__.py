@@ -8,6 +8,7 @@ import click
 
 from meshgov import __version__
 from meshgov.cli.broker import broker
+from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
 from meshgov.cli.compat import compat
 from meshgov.cli.output import output
@@ -25,6 +26,7 @@ def cli() -> None:
 
 
 cli.add_command(broker)
+cli.add_command(catalog)
 cli.add_command(check)
 cli.add_command(compat)
 cli.add_command(output)

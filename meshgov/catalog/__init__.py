@@ -1,0 +1,1 @@
+"""The catalog: accepted products, their versions, health and lineage."""
