@@ -128,3 +128,26 @@ def lineage(
         if result["downstream"]
         else f"{name}: no downstream"
     )
+
+
+@catalog.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True)
+@connection
+def serve(host: str, port: int, bootstrap: str | None, topic_prefix: str | None) -> None:
+    """Serve search and lookup over HTTP (JSON) until interrupted."""
+    from meshgov.catalog.http import make_server
+    from meshgov.catalog.live import LiveCatalog
+
+    with reported_errors():
+        live = LiveCatalog(Settings.from_environment(bootstrap, topic_prefix))
+    live.start()
+    server = make_server(live, host, port)
+    click.echo(f"catalog API on http://{host}:{server.server_port}/products")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        live.stop()
