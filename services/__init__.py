@@ -7,14 +7,27 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from meshgov.kafka.topics import DAY_MS, TopicSpec
 from meshgov.settings import Settings
+
+INTERNAL_CONFIGS = {"cleanup.policy": "delete", "retention.ms": str(DAY_MS)}
 
 PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog")
 
 
 def load(name: str) -> Callable[[Settings], Any]:
     """The `build(settings) -> faust.App` function of processor `name`."""
+    builder: Callable[[Settings], Any] = _module(name).build
+    return builder
+
+
+def internal_topics(name: str, settings: Settings) -> list[TopicSpec]:
+    """The topics processor `name` keeps to itself, to create before it starts."""
+    names: tuple[str, ...] = getattr(_module(name), "INTERNAL_TOPICS", ())
+    return [TopicSpec(settings.topic(n), "internal", dict(INTERNAL_CONFIGS)) for n in names]
+
+
+def _module(name: str) -> Any:
     if name not in PROCESSORS:
         raise KeyError(f"no processor named {name!r} (known: {', '.join(PROCESSORS)})")
-    builder: Callable[[Settings], Any] = import_module(f"services.{name}").build
-    return builder
+    return import_module(f"services.{name}")

@@ -23,6 +23,10 @@ from services.runtime import Emitter, create_app, raw_topic
 PROCESSOR = "catalog"
 TICK_SECONDS = 1.0
 
+# Created by `meshgov run` before the app starts: a topic faust creates itself can appear
+# after its consumer subscribed, which then ignores it.
+INTERNAL_TOPICS = ("meshgov-catalog-updates",)
+
 
 def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
@@ -33,7 +37,7 @@ def build(settings: Settings) -> faust.App:
         "entries", default=dict, partitions=settings.partitions, schema=table_schema
     )
     updates = app.topic(
-        settings.topic("meshgov-catalog-updates"),
+        settings.topic(INTERNAL_TOPICS[0]),
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",

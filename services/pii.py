@@ -35,7 +35,7 @@ TICK_SECONDS = 5.0
 
 
 def observations_topic(settings: Settings) -> str:
-    return settings.topic("meshgov-pii-observations")
+    return settings.topic(INTERNAL_TOPICS[0])
 
 
 def leak_message(port: str, leaks: list[Leak], at: datetime) -> bytes:
@@ -56,6 +56,11 @@ def leak_message(port: str, leaks: list[Leak], at: datetime) -> bytes:
             ],
         }
     ).encode()
+
+
+# Created by `meshgov run` before the app starts: a topic faust creates itself can appear
+# after its consumer subscribed, which then ignores it.
+INTERNAL_TOPICS = ("meshgov-pii-observations",)
 
 
 def build(settings: Settings) -> faust.App:

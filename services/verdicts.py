@@ -23,6 +23,10 @@ PROCESSOR = "verdicts"
 TICK_SECONDS = 1.0
 DECIDED_KEPT = 1000  # per product: enough to recognise late results
 
+# Created by `meshgov run` before the app starts: a topic faust creates itself can appear
+# after its consumer subscribed, which then ignores it.
+INTERNAL_TOPICS = ("meshgov-verdicts-ticks",)
+
 
 def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
@@ -38,7 +42,7 @@ def build(settings: Settings) -> faust.App:
         "decided", default=list, partitions=settings.partitions, schema=table_schema
     )
     ticks = app.topic(
-        settings.topic("meshgov-verdicts-ticks"),
+        settings.topic(INTERNAL_TOPICS[0]),
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",

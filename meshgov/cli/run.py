@@ -52,7 +52,9 @@ def run(
         if policy is not None:
             settings = replace(settings, policy_path=policy)
         TopicAdmin(settings.bootstrap).ensure(
-            settings.topic_specs(), settings.partitions, settings.replication_factor
+            [*settings.topic_specs(), *services.internal_topics(processor, settings)],
+            settings.partitions,
+            settings.replication_factor,
         )
     app = build(settings)
     logging.getLogger("meshgov").setLevel(log_level.upper())

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Self
 from urllib.parse import urlparse
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from meshgov.models.quality import QualityRule
 from meshgov.models.sla import Sla
@@ -168,7 +168,8 @@ class DataProduct(_Model):
     input_ports: list[InputPort] = Field(default_factory=list)
     sla: Sla = Sla()
     quality: list[QualityRule] = Field(default_factory=list)
-    effective_date: date | None = None
+    # When a scheduled breaking change takes effect: a date (midnight UTC) or an instant.
+    effective_date: AwareDatetime | date | None = None
 
     @field_validator("name")
     @classmethod
@@ -220,6 +221,13 @@ class DataProduct(_Model):
         if len(same_type) == 1:
             return port_type.value
         return f"{port_type.value}-{same_type.index(self.output_ports[index]) + 1}"
+
+    @property
+    def effective_at(self) -> datetime | None:
+        value = self.effective_date
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.combine(value, time(0, 0), UTC)
 
     @property
     def major_version(self) -> int:

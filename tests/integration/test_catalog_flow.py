@@ -31,7 +31,7 @@ from meshgov.models.events import (
     SlaBreach,
 )
 from meshgov.settings import Settings
-from tests.support.kafka import produce
+from tests.support.kafka import group_consumer, produce
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -82,6 +82,24 @@ def mesh(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Settings
     yield settings
     for processor in processors:
         processor.stop()
+
+
+def await_history(settings: Settings, product: str, version: str, timeout: float = 60.0) -> None:
+    """Until the compatibility processor's state (its changelog) holds `version`."""
+    topic = settings.topic("meshgov-compatibility-schema-history-changelog")
+    consumer = group_consumer(settings.bootstrap, f"history-{time.time()}", [topic])
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() or message.key() != json.dumps(product).encode():
+                continue
+            versions = {v for port in json.loads(message.value()).values() for v, _ in port}
+            if version in versions:
+                return
+        pytest.fail(f"the compatibility processor never learnt {product} {version}")
+    finally:
+        consumer.close()
 
 
 def eventually(settings: Settings, condition: Any, timeout: float = 60.0) -> Any:
@@ -164,6 +182,27 @@ def test_accepted_products_their_lineage_schedule_and_health(
     assert raw.scheduled_effective_at is not None
     assert raw.scheduled_effective_at.date().isoformat() == effective
 
+    # A change scheduled for a moment a few seconds ahead becomes current then. The check
+    # compares with the accepted history, which the compatibility processor learns from
+    # verdicts asynchronously: wait until it knows 1.0.0.
+    await_history(settings, "orders-kpis", "1.0.0")
+    soon = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0).isoformat()
+    quick = descriptor("orders-kpis", "2.0.0", ["orders-enriched"], BREAKING, soon).replace(
+        "Backward compatible, 30-day notice for breaking changes", "Backward compatible"
+    )
+    assert register_data_product(quick, settings, timeout=90).decision is Decision.SCHEDULED
+    view = eventually(
+        settings, lambda v: v.get("orders-kpis").current_version == "2.0.0", timeout=90
+    )
+    kpis = view.get("orders-kpis")
+    assert (kpis.status, kpis.scheduled_version) == (ProductStatus.ACTIVE, None)
+    assert datetime.now(UTC) >= datetime.fromisoformat(soon)
+
+    # The example of the design, exactly as written, is accepted and listed.
+    example = Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
+    assert register_data_product(example, settings, timeout=90).decision is Decision.ACCEPTED
+    eventually(settings, lambda v: v.get("orders-daily-aggregated") is not None)
+
     # Health follows the product's open breaches.
     now = datetime.now(UTC)
     breach = SlaBreach(
@@ -212,7 +251,7 @@ def test_accepted_products_their_lineage_schedule_and_health(
         deadline = time.monotonic() + 60
         while True:
             try:
-                if get(f"{base}/healthz")["products"] == 3:
+                if get(f"{base}/healthz")["products"] == 4:
                     break
             except OSError:
                 pass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,8 +80,6 @@ SEED = open("examples/orders-daily-aggregated.yaml").read()  # noqa: SIM115 - re
 
 
 def descriptor(version: str, schema: dict[str, Any], effective: str | None = None) -> Any:
-    import json
-
     text = SEED.replace(
         '      location: "kafka://orders-events"\n',
         '      location: "kafka://orders-events"\n      schema: '
@@ -138,3 +137,21 @@ def test_an_invalid_schema_fails_even_with_notice() -> None:
     assert outcome.status is CheckStatus.FAILED
     assert outcome.findings[0].code == "INVALID_SCHEMA"
     assert "unknown type 'strin'" in outcome.findings[0].message
+
+
+def test_an_effective_instant_schedules_a_breaking_change_to_the_second() -> None:
+    no_notice = SEED.replace(
+        "Backward compatible, 30-day notice for breaking changes", "Backward compatible"
+    )
+    text = no_notice.replace(
+        '      location: "kafka://orders-events"\n',
+        '      location: "kafka://orders-events"\n      schema: '
+        + json.dumps(json.dumps(BREAKING))
+        + "\n",
+    ).replace(
+        "  description:",
+        '  version: "2.0.0"\n  effective_date: 2026-11-25T10:00:00Z\n  description:',
+    )
+    outcome = check_product(parse_descriptor(text).data_product, PRODUCT_HISTORY, SUBMITTED)
+    assert outcome.status is CheckStatus.SCHEDULED
+    assert outcome.effective_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from meshgov.checks.compatibility.check import SchemaVersion, check_schema
 from meshgov.checks.registration import run_check
@@ -80,7 +80,7 @@ def check_product(
         )
         return CompatibilityOutcome(CheckStatus.FAILED, findings)
     effective = product.effective_date
-    effective_at = datetime.combine(effective, time(0, 0), UTC) if effective else None
+    effective_at = product.effective_at
     if effective_at is None or effective_at < earliest:
         said = f"declares {effective.isoformat()}" if effective else "declares no effective_date"
         first_day = earliest.date() + timedelta(days=0 if earliest.time() == time(0) else 1)
