@@ -15,12 +15,34 @@ from typing import Any
 import faust
 
 from meshgov.codec import default_codec
+from meshgov.kafka.clients import connection_properties
 from meshgov.kafka.topics import DEAD_LETTERS
 from meshgov.models import ids
 from meshgov.models.events import DeadLetter, Event, Header
 from meshgov.settings import Settings
 
 log = logging.getLogger("meshgov.services")
+
+
+def broker_credentials(properties: dict[str, str]) -> Any:
+    """faust's credentials for the Kafka client properties meshgov's other clients use
+    (security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location)."""
+    protocol = properties.get("security.protocol", "PLAINTEXT").upper()
+    if protocol == "PLAINTEXT":
+        return None
+    ssl_context = None
+    if protocol in ("SSL", "SASL_SSL"):
+        import ssl
+
+        ssl_context = ssl.create_default_context(cafile=properties.get("ssl.ca.location"))
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=properties.get("sasl.username"),
+            password=properties.get("sasl.password"),
+            mechanism=properties.get("sasl.mechanism", "PLAIN").upper(),
+            ssl_context=ssl_context,
+        )
+    return faust.SSLCredentials(ssl_context)
 
 
 def create_app(processor: str, settings: Settings) -> faust.App:
@@ -40,6 +62,7 @@ def create_app(processor: str, settings: Settings) -> faust.App:
         broker_heartbeat_interval=3.0,
         producer_acks=-1,
         web_enabled=False,
+        broker_credentials=broker_credentials(connection_properties()),
     )
 
 

@@ -95,7 +95,13 @@ def apply_verdict(stored: Stored | None, verdict: Verdict) -> Stored | None:
             "owner": verdict.owner,
             "description": product.description,
             "tags": list(product.tags),
-            "status": ProductStatus.ACTIVE if base.scheduled_version is None else base.status,
+            "status": (
+                ProductStatus.DEPRECATED
+                if product.deprecated
+                else ProductStatus.ACTIVE
+                if base.scheduled_version is None
+                else base.status
+            ),
             "current_version": verdict.version,
             "descriptor": verdict.descriptor,
             "versions": [*base.versions, record],

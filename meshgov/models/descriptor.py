@@ -170,6 +170,7 @@ class DataProduct(_Model):
     quality: list[QualityRule] = Field(default_factory=list)
     # When a scheduled breaking change takes effect: a date (midnight UTC) or an instant.
     effective_date: AwareDatetime | date | None = None
+    deprecated: bool = False  # still served, no longer to be adopted
 
     @field_validator("name")
     @classmethod

@@ -148,3 +148,14 @@ def test_lineage_both_ways_even_when_a_consumer_is_accepted_first(
         "b-product",
         "c-product",
     ]
+
+
+def test_a_version_marked_deprecated_deprecates_the_product(seed_descriptor_text: str) -> None:
+    stored = entries.apply_verdict(None, verdict(seed_descriptor_text, "1.0.0", Decision.ACCEPTED))
+    retiring = seed_descriptor_text.replace(
+        "  output_ports:", "  deprecated: true\n  output_ports:"
+    )
+    stored = entries.apply_verdict(stored, verdict(retiring, "1.0.1", Decision.ACCEPTED))
+    entry, _ = entries.load(stored)
+    assert entry is not None
+    assert (entry.status, entry.current_version) == (ProductStatus.DEPRECATED, "1.0.1")
