@@ -69,7 +69,7 @@ class ProcessorProcess:
             self.process.wait()
             self.process = None
 
-    def log_tail(self, lines: int = 40) -> str:
+    def log_tail(self, lines: int = 150) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
