@@ -13,12 +13,11 @@ from typing import Any
 import faust
 
 from meshgov.catalog import entries
-from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
 from meshgov.models.events import SlaBreach, Verdict
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
-from services.runtime import Emitter, create_app, raw_topic
+from services.runtime import Emitter, create_app, decoded, internal_topic, json_table, raw_topic
 
 PROCESSOR = "catalog"
 TICK_SECONDS = 1.0
@@ -30,21 +29,9 @@ INTERNAL_TOPICS = ("meshgov-catalog-updates",)
 
 def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
-    codec = default_codec()
     emitter = Emitter(app, settings, PROCESSOR)
-    table_schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
-    catalog = app.Table(
-        "entries", default=dict, partitions=settings.partitions, schema=table_schema
-    )
-    updates = app.topic(
-        settings.topic(INTERNAL_TOPICS[0]),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-        internal=True,
-    )
+    catalog = json_table(app, "entries", dict, settings)
+    updates = internal_topic(app, settings, INTERNAL_TOPICS[0])
 
     async def store(product: str, stored: entries.Stored | None) -> None:
         if stored is None:
@@ -56,12 +43,11 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def record_verdicts(stream: Any) -> None:
-        async for event in stream.events():
+        async for event, verdict in decoded(stream, Verdict, emitter):
+            before, _ = entries.load(catalog[verdict.product])
             try:
-                verdict = codec.decode(event.message.value, Verdict)
-                before, _ = entries.load(catalog[verdict.product])
                 after = entries.apply_verdict(catalog[verdict.product], verdict)
-            except (DecodeError, DescriptorError) as error:
+            except DescriptorError as error:
                 await emitter.dead_letter(event.message, error)
                 continue
             await store(verdict.product, after)
@@ -78,12 +64,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(SLA_BREACHES)), concurrency=1)
     async def record_breaches(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                breach = codec.decode(event.message.value, SlaBreach)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, breach in decoded(stream, SlaBreach, emitter):
             await store(breach.product, entries.apply_breach(catalog[breach.product], breach))
 
     @app.agent(updates, concurrency=1)

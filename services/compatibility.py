@@ -10,55 +10,37 @@ import faust
 
 from meshgov.checks.compatibility import CHECK_NAME, check_registration
 from meshgov.checks.compatibility.history import load_history, with_accepted
-from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
-from meshgov.models.events import Decision, Registration, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, Registration, Verdict
 from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.settings import Settings
-from services.runtime import Emitter, create_app, raw_topic
-
-ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED})
+from services.runtime import Emitter, create_app, decoded, json_table, raw_topic
 
 
 def build(settings: Settings) -> faust.App:
     app = create_app(CHECK_NAME, settings)
-    codec = default_codec()
     emitter = Emitter(app, settings, CHECK_NAME)
-    history = app.Table(
-        "schema-history",
-        default=dict,
-        partitions=settings.partitions,
-        # str keys, JSON-encoded: a raw bytes key is JSON-decoded when faust recovers the
-        # table from its changelog, which fails and stalls recovery.
-        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
-    )
+    history = json_table(app, "schema-history", dict, settings)
 
     @app.agent(raw_topic(app, settings.topic(REGISTRATIONS)), concurrency=1)
     async def check_registrations(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                registration = codec.decode(event.message.value, Registration)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, registration in decoded(stream, Registration, emitter):
             accepted = load_history(history[registration.product])
             await emitter.emit(CHECK_RESULTS, check_registration(registration, accepted))
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def learn_accepted_schemas(stream: Any) -> None:
-        async for event in stream.events():
+        async for event, verdict in decoded(stream, Verdict, emitter):
+            if verdict.decision not in ACCEPTED_DECISIONS:
+                continue
             try:
-                verdict = codec.decode(event.message.value, Verdict)
-                if verdict.decision not in ACCEPTED:
-                    continue
                 product = parse_descriptor(verdict.descriptor, verdict.product).data_product
-            except (DecodeError, DescriptorError) as error:
+            except DescriptorError as error:
                 await emitter.dead_letter(event.message, error)
                 continue
-            key = verdict.product
-            current = history[key]
+            current = history[verdict.product]
             updated = with_accepted(current, product)
             if updated != current:
-                history[key] = updated
+                history[verdict.product] = updated
 
     return app

@@ -20,17 +20,15 @@ from meshgov.checks.pii.watch import (
     port_declarations,
     resolve_clean,
 )
-from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, SLA_BREACHES, VERDICTS
 from meshgov.models.descriptor import PiiClass
-from meshgov.models.events import Decision, OutputPublished, Registration, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, OutputPublished, Registration, Verdict
 from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.models.policy import load_policy
 from meshgov.settings import Settings
 from services.port_watcher import PortWatcher
-from services.runtime import Emitter, create_app, raw_topic
+from services.runtime import Emitter, create_app, decoded, internal_topic, json_table, raw_topic
 
-ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED})
 TICK_SECONDS = 5.0
 
 
@@ -65,46 +63,26 @@ INTERNAL_TOPICS = ("meshgov-pii-observations",)
 
 def build(settings: Settings) -> faust.App:
     app = create_app(CHECK_NAME, settings)
-    codec = default_codec()
     emitter = Emitter(app, settings, CHECK_NAME)
     policy = load_policy(settings.policy_path)
     clean_window = timedelta(seconds=settings.pii_clean_window_seconds)
-    table_schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
-    products = app.Table(
-        "accepted-products", default=dict, partitions=settings.partitions, schema=table_schema
-    )
-    episodes = app.Table(
-        "leak-episodes", default=dict, partitions=settings.partitions, schema=table_schema
-    )
-    observations = app.topic(
-        observations_topic(settings),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-        internal=True,
-    )
+    products = json_table(app, "accepted-products", dict, settings)
+    episodes = json_table(app, "leak-episodes", dict, settings)
+    observations = internal_topic(app, settings, INTERNAL_TOPICS[0])
 
     @app.agent(raw_topic(app, settings.topic(REGISTRATIONS)), concurrency=1)
     async def check_registrations(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                registration = codec.decode(event.message.value, Registration)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, registration in decoded(stream, Registration, emitter):
             await emitter.emit(CHECK_RESULTS, check_registration(registration, policy))
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def learn_accepted_products(stream: Any) -> None:
-        async for event in stream.events():
+        async for event, verdict in decoded(stream, Verdict, emitter):
+            if verdict.decision not in ACCEPTED_DECISIONS:
+                continue
             try:
-                verdict = codec.decode(event.message.value, Verdict)
-                if verdict.decision not in ACCEPTED:
-                    continue
                 product = parse_descriptor(verdict.descriptor, verdict.product).data_product
-            except (DecodeError, DescriptorError) as error:
+            except DescriptorError as error:
                 await emitter.dead_letter(event.message, error)
                 continue
             products[verdict.product] = {
@@ -115,12 +93,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(OUTPUTS)), concurrency=1)
     async def inspect_samples(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                output = codec.decode(event.message.value, OutputPublished)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, output in decoded(stream, OutputPublished, emitter):
             known = products[output.product]
             port = known.get("ports", {}).get(output.port)
             if not known or port is None or not output.sample:

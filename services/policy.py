@@ -8,47 +8,30 @@ from typing import Any
 import faust
 
 from meshgov.checks.policy import CHECK_NAME, Binding, check_registration
-from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
-from meshgov.models.events import Decision, Registration, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, Registration, Verdict
 from meshgov.models.policy import load_policy
 from meshgov.settings import Settings
-from services.runtime import Emitter, create_app, raw_topic
-
-ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED})
+from services.runtime import Emitter, create_app, decoded, json_table, raw_topic
 
 
 def build(settings: Settings) -> faust.App:
     app = create_app(CHECK_NAME, settings)
-    codec = default_codec()
     emitter = Emitter(app, settings, CHECK_NAME)
     policy = load_policy(settings.policy_path)
-    table_schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
-    bindings = app.Table(
-        "owners", default=dict, partitions=settings.partitions, schema=table_schema
-    )
+    bindings = json_table(app, "owners", dict, settings)
 
     @app.agent(raw_topic(app, settings.topic(REGISTRATIONS)), concurrency=1)
     async def check_registrations(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                registration = codec.decode(event.message.value, Registration)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, registration in decoded(stream, Registration, emitter):
             bound = bindings[registration.product]
             binding = Binding(bound["owner"], bound["domain"]) if bound else None
             await emitter.emit(CHECK_RESULTS, check_registration(registration, binding, policy))
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def bind_owners(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                verdict = codec.decode(event.message.value, Verdict)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
-            if verdict.decision in ACCEPTED:
+        async for _, verdict in decoded(stream, Verdict, emitter):
+            if verdict.decision in ACCEPTED_DECISIONS:
                 # A recorded transfer moves the binding to the new owner once accepted.
                 bindings[verdict.product] = {"owner": verdict.owner, "domain": verdict.domain}
 

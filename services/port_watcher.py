@@ -22,13 +22,12 @@ from meshgov.codec import DecodeError, default_codec
 from meshgov.codec.product_records import ProductRecordDecoder
 from meshgov.kafka.topics import VERDICTS
 from meshgov.models.descriptor import PortType
-from meshgov.models.events import Decision, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, Verdict
 from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.models.policy import GlobalPolicy
 from meshgov.settings import Settings
 
 log = logging.getLogger("meshgov.services.port_watcher")
-ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED})
 Report = Callable[[str, str, list[Leak], datetime], Awaitable[Any]]
 
 
@@ -73,7 +72,7 @@ class PortWatcher:
                 continue
             try:
                 verdict = codec.decode(message.value() or b"", Verdict)
-                if verdict.decision not in ACCEPTED:
+                if verdict.decision not in ACCEPTED_DECISIONS:
                     continue
                 product = parse_descriptor(verdict.descriptor, verdict.product).data_product
             except (DecodeError, DescriptorError):

@@ -9,12 +9,13 @@ it in a crash (faust-streaming #606); `exactly_once` has produced duplicates and
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 
-from meshgov.codec import default_codec
+from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.clients import connection_properties
 from meshgov.kafka.topics import DEAD_LETTERS
 from meshgov.models import ids
@@ -22,6 +23,7 @@ from meshgov.models.events import DeadLetter, Event, Header
 from meshgov.settings import Settings
 
 log = logging.getLogger("meshgov.services")
+E = TypeVar("E", bound=Event)
 
 
 def broker_credentials(properties: dict[str, str]) -> Any:
@@ -72,6 +74,41 @@ def raw_topic(app: faust.App, name: str) -> Any:
     return app.topic(
         name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
+
+
+def json_table(app: faust.App, name: str, default: Any, settings: Settings) -> Any:
+    """A table keyed by str with JSON values. Keys are JSON-encoded too: a raw bytes key is
+    JSON-decoded when faust recovers the table from its changelog, which fails and stalls."""
+    schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+    return app.Table(name, default=default, partitions=settings.partitions, schema=schema)
+
+
+def internal_topic(app: faust.App, settings: Settings, name: str) -> Any:
+    """A raw topic of the processor's own, co-partitioned with the mesh topics."""
+    return app.topic(
+        settings.topic(name),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+        internal=True,
+    )
+
+
+async def decoded(
+    stream: Any, event_type: type[E], emitter: Emitter
+) -> AsyncIterator[tuple[Any, E]]:
+    """(faust event, decoded meshgov event) for each record; unreadable records are
+    dead-lettered and skipped."""
+    codec = default_codec()
+    async for event in stream.events():
+        try:
+            value = codec.decode(event.message.value, event_type)
+        except DecodeError as error:
+            await emitter.dead_letter(event.message, error)
+            continue
+        yield event, value
 
 
 class Emitter:

@@ -13,11 +13,10 @@ from typing import Any
 import faust
 
 from meshgov.checks.verdicts import decide
-from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
 from meshgov.models.events import CheckResult, Registration
 from meshgov.settings import Settings
-from services.runtime import Emitter, create_app, raw_topic
+from services.runtime import Emitter, create_app, decoded, internal_topic, json_table, raw_topic
 
 PROCESSOR = "verdicts"
 TICK_SECONDS = 1.0
@@ -30,26 +29,12 @@ INTERNAL_TOPICS = ("meshgov-verdicts-ticks",)
 
 def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
-    codec = default_codec()
     emitter = Emitter(app, settings, PROCESSOR)
     timeout = timedelta(seconds=settings.verdict_timeout_seconds)
     required = settings.required_checks
-    table_schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
-    pending = app.Table(
-        "pending", default=dict, partitions=settings.partitions, schema=table_schema
-    )
-    decided = app.Table(
-        "decided", default=list, partitions=settings.partitions, schema=table_schema
-    )
-    ticks = app.topic(
-        settings.topic(INTERNAL_TOPICS[0]),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-        internal=True,
-    )
+    pending = json_table(app, "pending", dict, settings)
+    decided = json_table(app, "decided", list, settings)
+    ticks = internal_topic(app, settings, INTERNAL_TOPICS[0])
 
     async def decide_ready(product: str, waiting: dict[str, Any]) -> None:
         """Emit the verdicts that are due and store what still waits."""
@@ -84,12 +69,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(REGISTRATIONS)), concurrency=1)
     async def gather_registrations(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                registration = codec.decode(event.message.value, Registration)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, registration in decoded(stream, Registration, emitter):
             product = registration.product
             if registration.registration_id in decided[product]:
                 continue
@@ -101,12 +81,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(CHECK_RESULTS)), concurrency=1)
     async def gather_results(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                result = codec.decode(event.message.value, CheckResult)
-            except DecodeError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for _, result in decoded(stream, CheckResult, emitter):
             product = result.product
             if result.registration_id in decided[product]:
                 continue  # late: the verdict is out already

@@ -22,7 +22,6 @@ from meshgov.models.events import (
 )
 from meshgov.models.loading import parse_descriptor
 
-ACCEPTED = frozenset({Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS})
 Stored = dict[str, Any]
 
 

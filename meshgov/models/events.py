@@ -39,6 +39,12 @@ class Decision(StrEnum):
     REJECTED = "REJECTED"
 
 
+ACCEPTED_DECISIONS = frozenset(
+    {Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS, Decision.SCHEDULED}
+)
+"""The decisions that make a registration part of the product's accepted history."""
+
+
 class ProductStatus(StrEnum):
     ACTIVE = "ACTIVE"
     SCHEDULED = "SCHEDULED"
