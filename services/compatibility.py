@@ -11,10 +11,16 @@ import faust
 from meshgov.checks.compatibility import CHECK_NAME, check_registration
 from meshgov.checks.compatibility.history import load_history, with_accepted
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
-from meshgov.models.events import ACCEPTED_DECISIONS, Registration, Verdict
-from meshgov.models.loading import DescriptorError, parse_descriptor
+from meshgov.models.events import Registration
 from meshgov.settings import Settings
-from services.runtime import Emitter, create_app, decoded, json_table, raw_topic
+from services.runtime import (
+    Emitter,
+    accepted_products,
+    create_app,
+    decoded,
+    json_table,
+    raw_topic,
+)
 
 
 def build(settings: Settings) -> faust.App:
@@ -30,14 +36,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def learn_accepted_schemas(stream: Any) -> None:
-        async for event, verdict in decoded(stream, Verdict, emitter):
-            if verdict.decision not in ACCEPTED_DECISIONS:
-                continue
-            try:
-                product = parse_descriptor(verdict.descriptor, verdict.product).data_product
-            except DescriptorError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for verdict, product in accepted_products(stream, emitter):
             current = history[verdict.product]
             updated = with_accepted(current, product)
             if updated != current:

@@ -22,12 +22,19 @@ from meshgov.checks.pii.watch import (
 )
 from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, SLA_BREACHES, VERDICTS
 from meshgov.models.descriptor import PiiClass
-from meshgov.models.events import ACCEPTED_DECISIONS, OutputPublished, Registration, Verdict
-from meshgov.models.loading import DescriptorError, parse_descriptor
+from meshgov.models.events import OutputPublished, Registration
 from meshgov.models.policy import load_policy
 from meshgov.settings import Settings
 from services.port_watcher import PortWatcher
-from services.runtime import Emitter, create_app, decoded, internal_topic, json_table, raw_topic
+from services.runtime import (
+    Emitter,
+    accepted_products,
+    create_app,
+    decoded,
+    internal_topic,
+    json_table,
+    raw_topic,
+)
 
 TICK_SECONDS = 5.0
 
@@ -77,14 +84,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic(app, settings.topic(VERDICTS)), concurrency=1)
     async def learn_accepted_products(stream: Any) -> None:
-        async for event, verdict in decoded(stream, Verdict, emitter):
-            if verdict.decision not in ACCEPTED_DECISIONS:
-                continue
-            try:
-                product = parse_descriptor(verdict.descriptor, verdict.product).data_product
-            except DescriptorError as error:
-                await emitter.dead_letter(event.message, error)
-                continue
+        async for verdict, product in accepted_products(stream, emitter):
             products[verdict.product] = {
                 "owner": product.owner,
                 "domain": product.domain,

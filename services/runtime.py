@@ -19,7 +19,9 @@ from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.clients import connection_properties
 from meshgov.kafka.topics import DEAD_LETTERS
 from meshgov.models import ids
-from meshgov.models.events import DeadLetter, Event, Header
+from meshgov.models.descriptor import DataProduct
+from meshgov.models.events import ACCEPTED_DECISIONS, DeadLetter, Event, Header, Verdict
+from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.settings import Settings
 
 log = logging.getLogger("meshgov.services")
@@ -109,6 +111,21 @@ async def decoded(
             await emitter.dead_letter(event.message, error)
             continue
         yield event, value
+
+
+async def accepted_products(
+    stream: Any, emitter: Emitter
+) -> AsyncIterator[tuple[Verdict, DataProduct]]:
+    """(verdict, its parsed product) for each verdict that accepts or schedules a version."""
+    async for event, verdict in decoded(stream, Verdict, emitter):
+        if verdict.decision not in ACCEPTED_DECISIONS:
+            continue
+        try:
+            product = parse_descriptor(verdict.descriptor, verdict.product).data_product
+        except DescriptorError as error:
+            await emitter.dead_letter(event.message, error)
+            continue
+        yield verdict, product
 
 
 class Emitter:
