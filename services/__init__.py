@@ -27,6 +27,18 @@ def internal_topics(name: str, settings: Settings) -> list[TopicSpec]:
     return [TopicSpec(settings.topic(n), "internal", dict(INTERNAL_CONFIGS)) for n in names]
 
 
+def changelog_topics(app: Any) -> list[TopicSpec]:
+    """The compacted changelog topics of an app's tables. Created before the app starts:
+    faust creates them itself, but an agent can run first and crash on a changelog it
+    does not see yet (PartitionsMismatch: "has 0 partitions")."""
+    return [
+        TopicSpec(
+            table.changelog_topic.get_topic_name(), "changelog", {"cleanup.policy": "compact"}
+        )
+        for table in app.tables.values()
+    ]
+
+
 def _module(name: str) -> Any:
     if name not in PROCESSORS:
         raise KeyError(f"no processor named {name!r} (known: {', '.join(PROCESSORS)})")

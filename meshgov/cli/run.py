@@ -51,11 +51,15 @@ def run(
         settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
         if policy is not None:
             settings = replace(settings, policy_path=policy)
+        app = build(settings)
         TopicAdmin(settings.bootstrap).ensure(
-            [*settings.topic_specs(), *services.internal_topics(processor, settings)],
+            [
+                *settings.topic_specs(),
+                *services.internal_topics(processor, settings),
+                *services.changelog_topics(app),
+            ],
             settings.partitions,
             settings.replication_factor,
         )
-    app = build(settings)
     logging.getLogger("meshgov").setLevel(log_level.upper())
     Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
