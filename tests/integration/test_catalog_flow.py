@@ -31,14 +31,12 @@ from meshgov.models.events import (
     SlaBreach,
 )
 from meshgov.settings import Settings
+from tests.support.descriptors import example_descriptor
 from tests.support.kafka import group_consumer, produce
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
-).read_text()
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 BREAKING = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}
 
@@ -50,23 +48,15 @@ def descriptor(
     schema: dict[str, Any] = V1,
     effective: str | None = None,
 ) -> str:
-    schema_text = json.dumps(json.dumps(schema))
-    text = (
-        SEED.replace('name: "orders-daily-aggregated"', f'name: "{name}"')
-        .replace(
-            '      location: "kafka://orders-events"\n',
-            f'      location: "kafka://{name}-events"\n      schema: {schema_text}\n',
-        )
-        .replace(
-            "  description:", f'  version: "{version}"\n  tags: [orders, {name}]\n  description:'
-        )
+    return example_descriptor(
+        name=name,
+        version=version,
+        schema=schema,
+        topic=f"{name}-events",
+        effective=effective,
+        inputs=inputs,
+        tags=["orders", name],
     )
-    if effective:
-        text = text.replace("  description:", f"  effective_date: {effective}\n  description:")
-    if inputs:
-        ports = "".join(f"    - product: {p}\n" for p in inputs)
-        text = text.replace("  output_ports:", f"  input_ports:\n{ports}  output_ports:")
-    return text
 
 
 @pytest.fixture

@@ -28,15 +28,13 @@ from meshgov.models.events import (
     Verdict,
 )
 from meshgov.settings import Settings
+from tests.support.descriptors import SEED, example_descriptor
 from tests.support.kafka import produce
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
 PRODUCT = "orders-daily-aggregated"
-SEED = (
-    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
-).read_text()
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 V2 = {
     **V1,
@@ -46,17 +44,7 @@ BREAKING = {**V2, "fields": [*V2["fields"], {"name": "segment", "type": "string"
 
 
 def descriptor(version: str, schema: dict[str, Any], effective: str | None = None) -> str:
-    return SEED.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(schema))
-        + "\n",
-    ).replace(
-        "  description:",
-        f'  version: "{version}"\n'
-        + (f"  effective_date: {effective}\n" if effective else "")
-        + "  description:",
-    )
+    return example_descriptor(version=version, schema=schema, effective=effective)
 
 
 def registration(

@@ -4,7 +4,6 @@ accepted product found, reported once per field and episode, masked, and resolve
 from __future__ import annotations
 
 import io
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,15 +41,13 @@ from meshgov.models.events import (
     Verdict,
 )
 from meshgov.settings import Settings
+from tests.support.descriptors import example_descriptor
 from tests.support.kafka import create_topic, produce
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
 PRODUCT = "orders-daily-aggregated"
-SEED = (
-    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
-).read_text()
 SCHEMA = {
     "type": "record",
     "name": "OrderEvent",
@@ -65,12 +62,8 @@ EMAIL = "jane.doe@example.com"
 
 
 def descriptor(topic: str, declare: bool) -> str:
-    fields = "      fields:\n        email: {pii: EMAIL, protection: hashed}\n" if declare else ""
-    schema = json.dumps(json.dumps(SCHEMA))
-    return SEED.replace(
-        '      location: "kafka://orders-events"\n',
-        f'      location: "kafka://{topic}"\n      schema: {schema}\n{fields}',
-    )
+    fields = {"email": "{pii: EMAIL, protection: hashed}"} if declare else None
+    return example_descriptor(topic=topic, schema=SCHEMA, fields=fields)
 
 
 def registration(text: str) -> Registration:

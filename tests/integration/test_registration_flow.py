@@ -22,13 +22,11 @@ from meshgov.kafka.topics import CHECK_RESULTS, VERDICTS
 from meshgov.models.events import CheckResult, CheckStatus, Decision, Registration, Verdict
 from meshgov.models.policy import GlobalPolicy
 from meshgov.settings import Settings
+from tests.support.descriptors import example_descriptor
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "examples" / "orders-daily-aggregated.yaml"
-).read_text()
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 V2_BREAKING = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}
 WITH_EMAIL = {
@@ -38,16 +36,7 @@ WITH_EMAIL = {
 
 
 def descriptor(name: str, version: str, schema: dict[str, Any]) -> str:
-    return (
-        SEED.replace('name: "orders-daily-aggregated"', f'name: "{name}"')
-        .replace(
-            '      location: "kafka://orders-events"\n',
-            '      location: "kafka://orders-events"\n      schema: '
-            + json.dumps(json.dumps(schema))
-            + "\n",
-        )
-        .replace("  description:", f'  version: "{version}"\n  description:')
-    )
+    return example_descriptor(name=name, version=version, schema=schema)
 
 
 @pytest.fixture
@@ -69,8 +58,11 @@ def mesh(
         processor.stop()
 
 
-def read_all(settings: Settings, codec: EventCodec, until: Any, seconds: float) -> list[Any]:
-    """Every verdict and check result so far, reading until `until(events)` or `seconds`."""
+def read_all(
+    settings: Settings, codec: EventCodec, until: Any, seconds: float, settle: float = 0.0
+) -> list[Any]:
+    """Verdicts and check results from the beginning, until `until(events)` holds (then
+    `settle` seconds more, for anything that should not come) or `seconds` pass."""
     consumer = Consumer(
         {
             "bootstrap.servers": settings.bootstrap,
@@ -81,7 +73,12 @@ def read_all(settings: Settings, codec: EventCodec, until: Any, seconds: float) 
     consumer.subscribe([settings.topic(VERDICTS), settings.topic(CHECK_RESULTS)])
     events: list[Any] = []
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not until(events):
+    settled_at: float | None = None
+    while time.monotonic() < deadline:
+        if settled_at is None and until(events):
+            settled_at = time.monotonic() + settle
+        if settled_at is not None and time.monotonic() >= settled_at:
+            break
         message = consumer.poll(0.5)
         if message is not None and not message.error():
             events.append(codec.decode_any(message.value()))
@@ -199,8 +196,12 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
 
     events = read_all(settings, codec, late_pii_answer, seconds=90)
     assert late_pii_answer(events), processors["pii"].log_tail()
-    time.sleep(3)  # time for the verdicts processor to (wrongly) react to it
-    events = read_all(settings, codec, lambda _events: False, seconds=5)
+
+    def five_registrations_decided(events: list[Any]) -> bool:
+        return len({e.registration_id for e in events if isinstance(e, Verdict)}) >= 5
+
+    # Then a few seconds more: time for the verdicts processor to (wrongly) react to it.
+    events = read_all(settings, codec, five_registrations_decided, seconds=60, settle=5)
     verdicts = [e for e in events if isinstance(e, Verdict)]
     per_registration: dict[str, int] = {}
     for v in verdicts:

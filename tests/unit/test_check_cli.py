@@ -6,18 +6,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from meshgov.cli import cli
+from tests.support.descriptors import example_descriptor
 
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 V2 = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}
 
 
 def write(tmp_path: Path, seed: str, name: str, version: str, schema: dict[str, object]) -> str:
-    text = seed.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(schema))
-        + "\n",
-    ).replace("  description:", f'  version: "{version}"\n  description:')
+    text = example_descriptor(version=version, schema=schema, seed=seed)
     path = tmp_path / name
     path.write_text(text)
     return str(path)

@@ -1,23 +1,18 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from meshgov.checks.compatibility import check_registration
 from meshgov.checks.compatibility.history import load_history, with_accepted
 from meshgov.models import parse_descriptor
 from meshgov.models.events import CheckStatus, Registration
+from tests.support.descriptors import example_descriptor
 
 SCHEMA = {"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}
 
 
 def product(seed: str, version: str) -> object:
-    text = seed.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(SCHEMA))
-        + "\n",
-    ).replace("  description:", f'  version: "{version}"\n  description:')
+    text = example_descriptor(version=version, schema=SCHEMA, seed=seed)
     return parse_descriptor(text).data_product
 
 

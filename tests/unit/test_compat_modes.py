@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ from meshgov.checks.compatibility import SchemaVersion, check_product, check_sch
 from meshgov.models import parse_descriptor
 from meshgov.models.events import CheckStatus, Severity
 from meshgov.models.sla import CompatibilityMode as Mode
+from tests.support.descriptors import SEED, example_descriptor
 
 
 def order(*extra: dict[str, Any]) -> dict[str, Any]:
@@ -76,21 +76,8 @@ def test_re_registering_an_identical_schema_is_a_no_op() -> None:
     ]
 
 
-SEED = open("examples/orders-daily-aggregated.yaml").read()  # noqa: SIM115 - read once
-
-
 def descriptor(version: str, schema: dict[str, Any], effective: str | None = None) -> Any:
-    text = SEED.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(schema))
-        + "\n",
-    ).replace(
-        "  description:",
-        f'  version: "{version}"\n'
-        + (f"  effective_date: {effective}\n" if effective else "")
-        + "  description:",
-    )
+    text = example_descriptor(version=version, schema=schema, effective=effective)
     return parse_descriptor(text).data_product
 
 
@@ -143,14 +130,8 @@ def test_an_effective_instant_schedules_a_breaking_change_to_the_second() -> Non
     no_notice = SEED.replace(
         "Backward compatible, 30-day notice for breaking changes", "Backward compatible"
     )
-    text = no_notice.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(BREAKING))
-        + "\n",
-    ).replace(
-        "  description:",
-        '  version: "2.0.0"\n  effective_date: 2026-11-25T10:00:00Z\n  description:',
+    text = example_descriptor(
+        seed=no_notice, version="2.0.0", schema=BREAKING, effective="2026-11-25T10:00:00Z"
     )
     outcome = check_product(parse_descriptor(text).data_product, PRODUCT_HISTORY, SUBMITTED)
     assert outcome.status is CheckStatus.SCHEDULED

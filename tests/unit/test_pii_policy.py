@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from meshgov.models import parse_descriptor
 from meshgov.models.descriptor import PiiClass as P
 from meshgov.models.events import CheckStatus
 from meshgov.models.policy import GlobalPolicy, PiiException, PiiPolicy
+from tests.support.descriptors import example_descriptor
 
 CUSTOMER = {
     "type": "record",
@@ -63,15 +63,10 @@ def test_schema_classification_reads_names_docs_tags_and_nested_records() -> Non
     }
 
 
-def product(seed: str, schema: dict[str, Any], fields: str = "") -> Any:
-    text = seed.replace(
-        '      location: "kafka://orders-events"\n',
-        '      location: "kafka://orders-events"\n      schema: '
-        + json.dumps(json.dumps(schema))
-        + "\n"
-        + fields,
-    )
-    return parse_descriptor(text).data_product
+def product(seed: str, schema: dict[str, Any], fields: dict[str, str] | None = None) -> Any:
+    return parse_descriptor(
+        example_descriptor(schema=schema, fields=fields, seed=seed)
+    ).data_product
 
 
 ORDER = {
@@ -94,7 +89,7 @@ def test_an_undeclared_pii_field_fails_naming_the_field_and_what_to_declare(
 
 
 def test_declared_pii_needs_a_protection(seed_descriptor_text: str) -> None:
-    unprotected = "      fields:\n        email: {pii: EMAIL}\n"
+    unprotected = {"email": "{pii: EMAIL}"}
     status, findings, _ = check_product_pii(
         product(seed_descriptor_text, ORDER, unprotected), GlobalPolicy()
     )
@@ -102,11 +97,11 @@ def test_declared_pii_needs_a_protection(seed_descriptor_text: str) -> None:
     assert [f.code for f in findings] == ["PII_UNPROTECTED"]
     assert "encrypted, hashed, tokenized or masked" in findings[0].message
 
-    hashed = "      fields:\n        email: {pii: EMAIL, protection: hashed}\n"
+    hashed = {"email": "{pii: EMAIL, protection: hashed}"}
     assert check_product_pii(product(seed_descriptor_text, ORDER, hashed), GlobalPolicy())[0] is (
         CheckStatus.PASSED
     )
-    not_pii = "      fields:\n        email: {pii: none}\n"
+    not_pii = {"email": "{pii: none}"}
     assert check_product_pii(product(seed_descriptor_text, ORDER, not_pii), GlobalPolicy())[0] is (
         CheckStatus.PASSED
     )
@@ -133,11 +128,7 @@ def test_the_global_policy_can_allow_a_named_exception(seed_descriptor_text: str
 def test_a_classification_of_a_field_the_schema_lacks_is_a_warning(
     seed_descriptor_text: str,
 ) -> None:
-    typo = (
-        "      fields:\n"
-        "        email: {pii: EMAIL, protection: hashed}\n"
-        "        emial: {pii: none}\n"
-    )
+    typo = {"email": "{pii: EMAIL, protection: hashed}", "emial": "{pii: none}"}
     status, findings, _ = check_product_pii(
         product(seed_descriptor_text, ORDER, typo), GlobalPolicy()
     )
