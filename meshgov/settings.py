@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from meshgov.kafka.cluster import resolve_bootstrap
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 
+DEFAULT_CHECKS = ("compatibility", "pii", "policy", "sla")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,8 +21,9 @@ class Settings:
     replication_factor: int = 1
     policy_path: str | None = None  # the global governance policy file
     pii_clean_window_seconds: float = 600.0  # a PII leak resolves after this long clean
-    required_checks: tuple[str, ...] = ("compatibility", "pii", "policy")
+    required_checks: tuple[str, ...] = DEFAULT_CHECKS
     verdict_timeout_seconds: float = 30.0  # a silent required check rejects (fail closed)
+    quality_window_seconds: float = 60.0  # streaming quality rules judge windows this long
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
@@ -50,8 +53,9 @@ class Settings:
             pii_clean_window_seconds=float(env.get("MESHGOV_PII_CLEAN_WINDOW_SECONDS", "600")),
             required_checks=tuple(
                 c.strip()
-                for c in env.get("MESHGOV_REQUIRED_CHECKS", "compatibility,pii,policy").split(",")
+                for c in env.get("MESHGOV_REQUIRED_CHECKS", ",".join(DEFAULT_CHECKS)).split(",")
                 if c.strip()
             ),
             verdict_timeout_seconds=float(env.get("MESHGOV_VERDICT_TIMEOUT_SECONDS", "30")),
+            quality_window_seconds=float(env.get("MESHGOV_QUALITY_WINDOW_SECONDS", "60")),
         )

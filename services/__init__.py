@@ -12,7 +12,7 @@ from meshgov.settings import Settings
 
 INTERNAL_CONFIGS = {"cleanup.policy": "delete", "retention.ms": str(DAY_MS)}
 
-PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog")
+PROCESSORS = ("compatibility", "pii", "policy", "freshness", "quality", "verdicts", "catalog")
 
 
 def load(name: str) -> Callable[[Settings], Any]:

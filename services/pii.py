@@ -11,10 +11,10 @@ from typing import Any
 
 import faust
 
+from meshgov.checks.breaches import Owner
 from meshgov.checks.pii.policy import CHECK_NAME, check_registration
 from meshgov.checks.pii.watch import (
     Leak,
-    Owner,
     find_leaks,
     observe,
     port_declarations,

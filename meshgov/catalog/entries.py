@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from meshgov.models.events import (
+    ERROR_BUDGET_DETAIL,
     BreachKind,
     BreachRef,
     BreachState,
@@ -146,12 +147,16 @@ def apply_breach(stored: Stored | None, breach: SlaBreach) -> Stored | None:
                 opened_at=breach.opened_at,
             )
         )
-    if others == entry.open_breaches:
+    budget = entry.error_budget_remaining
+    if (reported := breach.details.get(ERROR_BUDGET_DETAIL)) is not None:
+        budget = float(reported)
+    if others == entry.open_breaches and budget == entry.error_budget_remaining:
         return None
     entry = entry.model_copy(
         update={
             "open_breaches": others,
             "health": health(others),
+            "error_budget_remaining": budget,
             "updated_at": breach.detected_at,
         }
     )

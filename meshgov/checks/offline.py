@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from meshgov.checks import compatibility, pii, policy
+from meshgov.checks import compatibility, pii, policy, sla
 from meshgov.checks.compatibility.history import StoredHistory, load_history, with_accepted
 from meshgov.checks.verdicts import decide
 from meshgov.models.events import Registration, Verdict
 from meshgov.models.loading import parse_descriptor
 from meshgov.models.policy import GlobalPolicy
 
-REQUIRED = (compatibility.CHECK_NAME, pii.CHECK_NAME, policy.CHECK_NAME)
+REQUIRED = (compatibility.CHECK_NAME, pii.CHECK_NAME, policy.CHECK_NAME, sla.CHECK_NAME)
 
 
 def check_offline(
@@ -37,6 +37,7 @@ def check_offline(
         ),
         pii.CHECK_NAME: pii.check_registration(registration, rules, now),
         policy.CHECK_NAME: policy.check_registration(registration, binding, rules, now),
+        sla.CHECK_NAME: sla.check_registration(registration, now),
     }
     verdict = decide(registration, results, REQUIRED, now, now, timedelta(0))
     assert verdict is not None  # every check answered

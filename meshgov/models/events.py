@@ -206,6 +206,11 @@ class OutputPublished(Event):
     published_by: str
 
 
+ERROR_BUDGET_DETAIL = "error_budget_remaining"
+"""The details key of freshness and availability breaches carrying the product's error budget
+left (a share of the window's allowed late time; below 0 when overspent)."""
+
+
 class SlaBreach(Event):
     avro_name: ClassVar[str] = "meshgov.events.SlaBreach"
     breach_id: str

@@ -63,8 +63,10 @@ def descriptor(
 def mesh(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Settings]:
     settings = Settings(kafka_bootstrap, topic_prefix=f"c{unique}.")
     TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    # The sla check has its own tests; this flow is about what the catalog makes of verdicts.
+    checks = {"MESHGOV_REQUIRED_CHECKS": "compatibility,pii,policy"}
     processors = [
-        ProcessorProcess(name, settings, tmp_path)
+        ProcessorProcess(name, settings, tmp_path, checks)
         for name in ("compatibility", "pii", "policy", "verdicts", "catalog")
     ]
     for processor in processors:

@@ -4,7 +4,6 @@ accepted product found, reported once per field and episode, masked, and resolve
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.codec import EventCodec
@@ -20,29 +18,23 @@ from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import MARKER
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.topics import (
-    CHECK_RESULTS,
-    DEAD_LETTERS,
     OUTPUTS,
     REGISTRATIONS,
-    SLA_BREACHES,
     VERDICTS,
 )
 from meshgov.models import ids
 from meshgov.models.events import (
     BreachKind,
     BreachState,
-    CheckOutcome,
-    CheckResult,
     CheckStatus,
-    Decision,
     OutputPublished,
     Registration,
-    SlaBreach,
-    Verdict,
 )
 from meshgov.settings import Settings
+from tests.support import mesh
 from tests.support.descriptors import example_descriptor
 from tests.support.kafka import create_topic, produce
+from tests.support.mesh import Emitted, accepted
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -67,35 +59,7 @@ def descriptor(topic: str, declare: bool) -> str:
 
 
 def registration(text: str) -> Registration:
-    return Registration(
-        registration_id=str(uuid.uuid4()),
-        product=PRODUCT,
-        version="1.0.0",
-        domain="orders",
-        owner="orders-team@company.com",
-        descriptor=text,
-        submitted_by="ci@orders",
-        submitted_at=datetime.now(UTC),
-    )
-
-
-def accepted(reg: Registration) -> Verdict:
-    now = datetime.now(UTC)
-    return Verdict(
-        verdict_id=ids.verdict_id(reg.registration_id),
-        registration_id=reg.registration_id,
-        product=PRODUCT,
-        version=reg.version,
-        domain=reg.domain,
-        owner=reg.owner,
-        submitted_by=reg.submitted_by,
-        decision=Decision.ACCEPTED,
-        checks=[CheckOutcome(check="pii", status=CheckStatus.PASSED)],
-        descriptor=reg.descriptor,
-        submitted_at=reg.submitted_at,
-        decided_at=now,
-        latency_ms=1,
-    )
+    return mesh.registration(text, PRODUCT)
 
 
 def order_event(note: str) -> bytes:
@@ -113,55 +77,6 @@ def order_event(note: str) -> bytes:
         },
     )
     return body.getvalue()
-
-
-class Emitted:
-    """Everything the processor writes, raw bytes kept to look for PII in them."""
-
-    def __init__(self, settings: Settings, codec: EventCodec, diagnostics: Any) -> None:
-        self.codec = codec
-        self.diagnostics = diagnostics
-        self.raw: list[bytes] = []
-        self.results: dict[str, CheckResult] = {}
-        self.breaches: list[SlaBreach] = []
-        self.breach_topic = settings.topic(SLA_BREACHES)
-        self.consumer = Consumer(
-            {
-                "bootstrap.servers": settings.bootstrap,
-                "group.id": str(uuid.uuid4()),
-                "auto.offset.reset": "earliest",
-            }
-        )
-        self.consumer.subscribe(
-            [settings.topic(t) for t in (CHECK_RESULTS, SLA_BREACHES, DEAD_LETTERS)]
-        )
-
-    def poll_until(self, done: Any, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out; processor log:\n{self.diagnostics()}")
-            message = self.consumer.poll(0.5)
-            if message is None or message.error():
-                continue
-            self.raw.append(message.key() or b"")
-            self.raw.append(message.value())
-            event = self.codec.decode_any(message.value())
-            if isinstance(event, CheckResult):
-                self.results[event.registration_id] = event
-            elif isinstance(event, SlaBreach):
-                self.breaches.append(event)
-
-    def drain(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        self.poll_until(lambda: time.monotonic() > deadline, timeout=seconds + 30)
-
-    def result_of(self, reg: Registration) -> CheckResult:
-        self.poll_until(lambda: reg.registration_id in self.results)
-        return self.results[reg.registration_id]
-
-    def close(self) -> None:
-        self.consumer.close()
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def mesh(
         name: ProcessorProcess(
             name, settings, tmp_path, env={"MESHGOV_VERDICT_TIMEOUT_SECONDS": "6"}
         )
-        for name in ("compatibility", "pii", "policy", "verdicts")
+        for name in ("compatibility", "pii", "policy", "freshness", "verdicts")
     }
     for processor in processors.values():
         processor.start()

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from meshgov.settings import Settings
@@ -68,6 +69,20 @@ class ProcessorProcess:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Until the worker of the current start logged that it is ready (its tables
+        recovered and its agents running)."""
+        marker = f"--- start {self.starts}\n"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            if "Ready" in text[text.rfind(marker) :]:
+                return
+            if self.process is not None and self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} not ready; its log:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 150) -> str:
         try:

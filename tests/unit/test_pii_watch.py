@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from meshgov.checks.pii.watch import Owner, find_leaks, observe, resolve_clean
+from meshgov.checks.breaches import Owner
+from meshgov.checks.pii.watch import find_leaks, observe, resolve_clean
 from meshgov.models.descriptor import PiiClass as P
 from meshgov.models.events import BreachKind, BreachState
 from meshgov.models.policy import GlobalPolicy, PiiException, PiiPolicy

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from meshgov.checks.breaches import Owner, instant, millis
 from meshgov.checks.pii.detectors import detect
 from meshgov.checks.pii.masking import mask
 from meshgov.checks.pii.scan import flatten
@@ -70,21 +71,6 @@ def find_leaks(
     return leaks
 
 
-def _instant(millis: int) -> datetime:
-    return datetime.fromtimestamp(millis / 1000, UTC)
-
-
-def _millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-@dataclass(frozen=True)
-class Owner:
-    product: str
-    owner: str
-    domain: str
-
-
 def observe(
     episodes: dict[str, dict[str, Any]], owner: Owner, leaks: Iterable[Leak], at: datetime
 ) -> list[SlaBreach]:
@@ -95,7 +81,7 @@ def observe(
         key = f"{leak.port}/{leak.field}"
         episode = episodes.get(key)
         if episode is not None:
-            episode["last_seen_ms"] = max(episode["last_seen_ms"], _millis(at))
+            episode["last_seen_ms"] = max(episode["last_seen_ms"], millis(at))
             continue
         episodes[key] = {
             "port": leak.port,
@@ -103,8 +89,8 @@ def observe(
             "pii": leak.pii.value,
             "evidence": leak.evidence,
             "expected": leak.expected,
-            "opened_ms": _millis(at),
-            "last_seen_ms": _millis(at),
+            "opened_ms": millis(at),
+            "last_seen_ms": millis(at),
         }
         opened.append(_breach(owner, episodes[key], BreachState.OPEN, at))
     return opened
@@ -117,7 +103,7 @@ def resolve_clean(
     resolved = []
     for key in list(episodes):
         episode = episodes[key]
-        last_seen = _instant(episode["last_seen_ms"])
+        last_seen = instant(episode["last_seen_ms"])
         if now - last_seen >= clean_window:
             resolved.append(_breach(owner, episode, BreachState.RESOLVED, now))
             del episodes[key]
@@ -127,7 +113,7 @@ def resolve_clean(
 def _breach(
     owner: Owner, episode: Mapping[str, Any], state: BreachState, at: datetime
 ) -> SlaBreach:
-    opened_at = _instant(episode["opened_ms"])
+    opened_at = instant(episode["opened_ms"])
     episode_id = opened_at.isoformat()
     resolved = state is BreachState.RESOLVED
     return SlaBreach(
@@ -142,7 +128,7 @@ def _breach(
         field=episode["field"],
         expected=episode["expected"],
         observed=(
-            f"no {episode['pii']} since {_instant(episode['last_seen_ms']).isoformat()}"
+            f"no {episode['pii']} since {instant(episode['last_seen_ms']).isoformat()}"
             if resolved
             else f"plaintext {episode['pii']} values"
         ),

@@ -1,0 +1,1 @@
+"""Quality rules on batch outputs and on windows of streaming records."""
