@@ -30,7 +30,7 @@ from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.settings import Settings
 from meshgov.timers import DeadlineQueue
 from services.product_topics import ProductTopics
-from services.runtime import Emitter, create_app, decoded, json_table, raw_topic
+from services.runtime import Emitter, bytes_table, create_app, decoded, raw_topic
 
 log = logging.getLogger("meshgov.services.freshness")
 PROCESSOR = "freshness"
@@ -52,7 +52,7 @@ def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
     emitter = Emitter(app, settings, PROCESSOR)
     codec = default_codec()
-    states = json_table(app, "freshness", dict, settings)
+    states = bytes_table(app, "freshness", settings)
     signals_name = settings.topic(INTERNAL_TOPICS[0])
     signals = raw_topic(app, signals_name)
     inputs = app.topic(
@@ -85,8 +85,8 @@ def build(settings: Settings) -> faust.App:
             message = event.message
             product = (message.key or b"").decode("utf-8", errors="replace")
             now = datetime.now(UTC)
-            before = states[product]
-            tracker = ProductFreshness(product, json.loads(json.dumps(before)))
+            before: bytes = states[product]
+            tracker = ProductFreshness(product, json.loads(before) if before else {})
             try:
                 if message.topic == signals_name:
                     if not before:
@@ -104,13 +104,14 @@ def build(settings: Settings) -> faust.App:
                     if verdict.decision not in ACCEPTED_DECISIONS:
                         continue
                     accepted = parse_descriptor(verdict.descriptor, verdict.product).data_product
-                    tracker.state = track(accepted, verdict.decided_at, before or None)
+                    tracker.state = track(accepted, verdict.decided_at, tracker.state or None)
                     events = tracker.advance(verdict.decided_at, now)
             except (DecodeError, DescriptorError, ValueError, KeyError) as error:
                 await emitter.dead_letter(message, error)
                 continue
-            if tracker.state != before:
-                states[product] = tracker.state
+            after = _compact(tracker.state)
+            if after != before:
+                states[product] = after
             for breach in events:
                 await emitter.emit(SLA_BREACHES, breach)
             reschedule(tracker, now)
@@ -130,7 +131,7 @@ def build(settings: Settings) -> faust.App:
                 queue.clear()
                 for product, state in list(states.items()):
                     if state:
-                        reschedule(ProductFreshness(product, state), now)
+                        reschedule(ProductFreshness(product, json.loads(state)), now)
                 log.info("tracking %d products", len(queue))
             for product in queue.pop_due(millis(now)):
                 await signals.send(key=product.encode(), value=tick(now))
@@ -156,6 +157,10 @@ def build(settings: Settings) -> faust.App:
                 await signals.send(key=product.encode(), value=seen(port_name, event_ms, observed))
 
     return app
+
+
+def _compact(state: dict[str, Any]) -> bytes:
+    return json.dumps(state, separators=(",", ":")).encode()
 
 
 def _on_signal(tracker: ProductFreshness, signal: dict[str, Any], now: datetime) -> list[Any]:

@@ -85,6 +85,14 @@ def json_table(app: faust.App, name: str, default: Any, settings: Settings) -> A
     return app.Table(name, default=default, partitions=settings.partitions, schema=schema)
 
 
+def bytes_table(app: faust.App, name: str, settings: Settings) -> Any:
+    """A table keyed by str (JSON-encoded, as in json_table) whose values are kept as the
+    bytes they were written as: compact JSON held as bytes takes a fifth of the memory of
+    the same state as Python dicts, which matters for a table of 100,000 products."""
+    schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="raw")
+    return app.Table(name, default=bytes, partitions=settings.partitions, schema=schema)
+
+
 def internal_topic(app: faust.App, settings: Settings, name: str) -> Any:
     """A raw topic of the processor's own, co-partitioned with the mesh topics."""
     return app.topic(

@@ -11,12 +11,14 @@ from meshgov.cli.broker import broker
 from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
 from meshgov.cli.compat import compat
+from meshgov.cli.demo import demo
 from meshgov.cli.output import output
 from meshgov.cli.register import register
 from meshgov.cli.run import run
 from meshgov.cli.scan import scan
 from meshgov.cli.tail import tail
 from meshgov.cli.topics import topics
+from meshgov.cli.up import up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,12 +31,14 @@ cli.add_command(broker)
 cli.add_command(catalog)
 cli.add_command(check)
 cli.add_command(compat)
+cli.add_command(demo)
 cli.add_command(output)
 cli.add_command(register)
 cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(tail)
 cli.add_command(topics)
+cli.add_command(up)
 
 
 def main() -> None:

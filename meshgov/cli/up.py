@@ -1,0 +1,94 @@
+"""`meshgov up`: the whole mesh on this machine until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from types import FrameType
+
+import click
+
+from meshgov.cli.errors import reported_errors
+from meshgov.mesh import LocalMesh, MeshOptions
+from meshgov.supervisor import Child
+
+
+class StatusDisplay:
+    """One line per component, redrawn in place on a terminal; elsewhere (a log, CI) one
+    line per change."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self.drawn = 0
+
+    def event(self, child: Child, what: str) -> None:
+        if not self.interactive or what.startswith("exited"):
+            stamp = datetime.now().strftime("%H:%M:%S")
+            self._clear()
+            click.echo(f"{stamp} {child.component.name}: {what}")
+            if what.startswith("exited"):
+                for line in child.log_tail(8).splitlines():
+                    click.echo(f"    {line}")
+
+    def _clear(self) -> None:
+        if self.interactive and self.drawn:
+            click.echo(f"\x1b[{self.drawn}F\x1b[J", nl=False)
+            self.drawn = 0
+
+    def render(self, children: Sequence[Child]) -> None:
+        if not self.interactive:
+            return
+        self._clear()
+        for child in children:
+            lag = "" if child.lag is None else f"  lag {child.lag}"
+            pid = f"pid {child.pid}" if child.pid else "-"
+            restarts = f"  restarts {child.starts - 1}" if child.starts > 1 else ""
+            click.echo(
+                f"  {child.component.name:<14} {child.state.value:<9} {pid:<11}{lag}{restarts}"
+            )
+        self.drawn = len(children)
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handled as Ctrl-C: the same clean stop."""
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.option(
+    "--bootstrap-servers",
+    "bootstrap",
+    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker, started if needed]",
+)
+@click.option("--topic-prefix", default="", help="Prefix of every topic and group.")
+@click.option("--catalog-port", default=8081, show_default=True)
+def up(bootstrap: str | None, topic_prefix: str, catalog_port: int) -> None:
+    """Run the whole mesh here until interrupted: broker, topics, every processor and the
+    catalog API. Crashed processors are restarted; Ctrl-C stops everything cleanly."""
+    display = StatusDisplay(sys.stdout.isatty())
+    options = MeshOptions(bootstrap, topic_prefix, catalog_port)
+    signal.signal(signal.SIGTERM, interrupt)
+    with reported_errors(), LocalMesh(options, display.event) as mesh:
+        assert mesh.settings is not None
+        click.echo(
+            f"meshgov up: Kafka at {mesh.settings.bootstrap}"
+            f"{' (local broker)' if mesh.broker else ''}; catalog API {mesh.catalog_url}"
+        )
+        click.echo("Ctrl-C stops everything.")
+        try:
+            announced = False
+            while True:
+                mesh.step()
+                assert mesh.supervisor is not None
+                display.render(mesh.supervisor.children)
+                if not announced and mesh.ready():
+                    announced = True
+                    if not display.interactive:
+                        click.echo("all components ready")
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            click.echo("\nstopping: committing offsets and closing...")
+    click.echo("stopped.")

@@ -1,0 +1,1 @@
+"""`meshgov demo`: a data mesh of fifteen teams, played for real through Kafka."""

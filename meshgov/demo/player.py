@@ -1,0 +1,167 @@
+"""Playing the demo's story through Kafka, as the teams' own tools would: registrations,
+streaming records on the products' topics, batch outputs announced on mesh.outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from confluent_kafka import Producer
+from fastavro import parse_schema, schemaless_writer
+
+from meshgov.checks.freshness.schedule import Schedule
+from meshgov.client.registration import build_registration
+from meshgov.codec import default_codec
+from meshgov.codec.schemas import crc64_fingerprint
+from meshgov.codec.single_object import MARKER
+from meshgov.demo.scenario import CRON, PRODUCTS, WITHIN, Product, rejected_and_scheduled
+from meshgov.demo.watch import MeshWatch, Seen
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import producer_config
+from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, TopicSpec
+from meshgov.models import ids
+from meshgov.models.events import ColumnStats, Event, OutputPublished
+from meshgov.models.sla import Freshness
+from meshgov.settings import Settings
+
+RUNS = 4
+PHONE_NOTES = ("please call me back on +44 20 7946 0958", "my number is (212) 555-0142")
+
+Say = Callable[[str], None]
+
+
+class Player:
+    def __init__(self, settings: Settings, watch: MeshWatch, say: Say) -> None:
+        self.settings = settings
+        self.watch = watch
+        self.say = say
+        self.codec = default_codec()
+        self.producer = Producer(producer_config(settings.bootstrap, **{"linger.ms": 5}))
+        self.schedule = Schedule(CRON, "UTC", Freshness.model_validate(WITHIN))
+
+    def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self.producer.produce(topic, key=key, value=value)
+        self.producer.poll(0)
+
+    def _event(self, topic: str, event: Event) -> None:
+        self._send(self.settings.topic(topic), event.kafka_key().encode(), self.codec.encode(event))
+
+    def _register(self, product: Product) -> None:
+        registration = build_registration(
+            product.descriptor(self.settings.topic_prefix), f"ci@{product.team}"
+        )
+        self._event(REGISTRATIONS, registration)
+
+    def play(self) -> None:
+        streaming = [p for p in PRODUCTS if p.streaming]
+        TopicAdmin(self.settings.bootstrap).ensure(
+            [TopicSpec(self.settings.topic(p.topic), "product", {}) for p in streaming],
+            self.settings.partitions,
+            self.settings.replication_factor,
+        )
+        # Register just after a deadline of the compressed schedule, so every batch product
+        # is accepted before its first watched run starts.
+        _, first_deadline = self.schedule.next_deadline(datetime.now(UTC) + timedelta(seconds=1))
+        _sleep_until(first_deadline + timedelta(seconds=0.3))
+        self.say(f"{len(PRODUCTS)} teams register their data products")
+        for product in PRODUCTS:
+            self._register(product)
+        self.producer.flush(30)
+        names = {p.name for p in PRODUCTS}
+        if not self.watch.wait_for(lambda seen: names <= {v.product for v in seen.verdicts}, 90):
+            raise TimeoutError("not every registration got its verdict within 90 s")
+
+        self.say("changes: a breaking schema, an unprotected email, a foreign owner, a notice")
+        for product in rejected_and_scheduled(datetime.now(UTC)):
+            self._register(product)
+        self.producer.flush(30)
+
+        self.say("data flows: orders stream, support tickets leak phone numbers")
+        self._stream("orders-events", [_order(i) for i in range(20)])
+        self._stream(
+            "support-tickets",
+            [{"ticket_id": f"T-{i}", "customer_note": note} for i, note in enumerate(PHONE_NOTES)]
+            + [{"ticket_id": "T-9", "customer_note": "parcel arrived damaged"}],
+        )
+        self.producer.flush(30)
+        self._batches(self.watch.seen)
+
+    def _stream(self, name: str, records: list[dict[str, Any]]) -> None:
+        product = next(p for p in PRODUCTS if p.name == name)
+        encode = _encoder(product.schema)
+        for record in records:
+            self._send(self.settings.topic(product.topic), None, encode(record))
+
+    def _batches(self, seen: Seen) -> None:
+        """Four runs of the batch products: payments on time (the second run drops rows),
+        revenue on time but the second run two seconds late, inventory never."""
+        accepted_at = max(
+            v.decided_at
+            for name in ("payments-settled", "revenue-daily")
+            for v in seen.verdicts_of(name)
+        )
+        run, deadline = self.schedule.next_deadline(accepted_at)
+        plan: list[tuple[datetime, str, datetime, int]] = []  # (when, product, run, rows)
+        for index in range(RUNS):
+            on_time = max(run + timedelta(seconds=1), datetime.now(UTC))
+            plan.append((on_time, "payments-settled", run, 9_870 if index == 1 else 10_000))
+            late = deadline + timedelta(seconds=2) if index == 1 else on_time
+            plan.append((late, "revenue-daily", run, 48))
+            run, deadline = self.schedule.next_deadline(deadline)
+        self.say(f"batch runs every 10 s, due 4 s after each: {RUNS} runs")
+        for when, product, scheduled, rows in sorted(plan):
+            _sleep_until(when)
+            source = 10_000 if product == "payments-settled" else rows
+            self._event(
+                OUTPUTS,
+                OutputPublished(
+                    output_id=ids.output_id(product, "daily", scheduled.isoformat()),
+                    product=product,
+                    port="daily",
+                    run_id=scheduled.isoformat(),
+                    scheduled_for=scheduled,
+                    published_at=datetime.now(UTC),
+                    row_count=rows,
+                    source_row_count=source,
+                    columns=[ColumnStats(name="order_id", null_count=0)]
+                    if product == "payments-settled"
+                    else [],
+                    published_by=f"{product}-job",
+                ),
+            )
+            self.producer.flush(10)
+
+    def close(self) -> None:
+        self.producer.flush(30)
+
+
+def _order(index: int) -> dict[str, Any]:
+    return {
+        "order_id": f"ORD-{uuid.uuid4().hex[:8]}",
+        "customer_id": f"C-{1000 + index}",
+        "amount": 10.0 + index,
+        "currency": "EUR",
+    }
+
+
+def _encoder(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bytes]:
+    named: dict[str, Any] = {}
+    parsed = parse_schema(json.loads(json.dumps(schema)), named)
+    header = MARKER + crc64_fingerprint(parsed, named)[1]
+
+    def encode(record: dict[str, Any]) -> bytes:
+        body = io.BytesIO()
+        body.write(header)
+        schemaless_writer(body, parsed, record)
+        return body.getvalue()
+
+    return encode
+
+
+def _sleep_until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))

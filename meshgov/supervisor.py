@@ -1,0 +1,170 @@
+"""Running the mesh's components as child processes: started, watched, restarted.
+
+Each component is a command whose output goes to its own log file; it is READY once a line
+of that log says so. One that exits unasked is FAILED and restarted after a backoff that
+doubles with each crash in a row (1 s up to 30 s) and resets once it ran for a minute; the
+others keep running. Stopping sends SIGTERM to all (faust commits offsets and flushes on it)
+and SIGKILL to any still running after the timeout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+MAX_BACKOFF = 30.0
+STABLE_AFTER = 60.0
+
+
+class State(StrEnum):
+    STARTING = "starting"
+    READY = "ready"
+    LAGGING = "lagging"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    argv: Sequence[str]
+    ready_marker: str  # a line of its log containing this means it is ready
+    consumer_group: str | None = None  # whose lag tells whether it keeps up
+
+
+@dataclass
+class Child:
+    component: Component
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    state: State = State.STOPPED
+    starts: int = 0
+    crashes_in_a_row: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+    last_exit: int | None = None
+    lag: int | None = None
+    _log_offset: int = 0
+    _tail: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+Event = Callable[[Child, str], None]  # (child, what happened)
+
+
+class Supervisor:
+    def __init__(
+        self,
+        components: Sequence[Component],
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+        on_event: Event | None = None,
+        lag_threshold: int = 1000,
+    ) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.children = [Child(c, log_dir / f"{c.name}.log") for c in components]
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.on_event = on_event or (lambda child, what: None)
+        self.lag_threshold = lag_threshold
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.component.name == name)
+
+    def start_all(self) -> None:
+        for child in self.children:
+            self._start(child)
+
+    def _start(self, child: Child) -> None:
+        child.starts += 1
+        with child.log_path.open("ab") as log:
+            log.write(f"--- meshgov up: start {child.starts}\n".encode())
+            child._log_offset = log.tell()
+            child.process = subprocess.Popen(
+                list(child.component.argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops them
+            )
+        child.state = State.STARTING
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        self.on_event(child, "starting" if child.starts == 1 else f"restart {child.starts - 1}")
+
+    def poll(self) -> None:
+        """Notice readiness, crashes and due restarts."""
+        now = time.monotonic()
+        for child in self.children:
+            process = child.process
+            if process is not None and (code := process.poll()) is not None:
+                child.process = None
+                child.last_exit = code
+                child.state = State.FAILED
+                if now - child.started_at > STABLE_AFTER:
+                    child.crashes_in_a_row = 0
+                child.crashes_in_a_row += 1
+                backoff = min(MAX_BACKOFF, 2.0 ** (child.crashes_in_a_row - 1))
+                child.restart_at = now + backoff
+                self.on_event(child, f"exited with {code}; restarting in {backoff:.0f} s")
+            elif child.state is State.FAILED and child.restart_at and now >= child.restart_at:
+                self._start(child)
+            elif child.state is State.STARTING and self._log_says_ready(child):
+                child.state = State.READY
+                self.on_event(child, "ready")
+
+    def _log_says_ready(self, child: Child) -> bool:
+        try:
+            with child.log_path.open("rb") as log:
+                log.seek(child._log_offset)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return False
+        return child.component.ready_marker in text
+
+    def record_lag(self, lags: dict[str, int]) -> None:
+        """Mark ready children LAGGING while their group's lag exceeds the threshold."""
+        for child in self.children:
+            group = child.component.consumer_group
+            if group is None or group not in lags:
+                continue
+            child.lag = lags[group]
+            lagging = child.lag > self.lag_threshold
+            if child.state is State.READY and lagging:
+                child.state = State.LAGGING
+                self.on_event(child, f"lagging by {child.lag} records")
+            elif child.state is State.LAGGING and not lagging:
+                child.state = State.READY
+                self.on_event(child, "caught up")
+
+    def stop_all(self, timeout: float = 30.0) -> None:
+        running = [c for c in self.children if c.process is not None]
+        for child in running:
+            assert child.process is not None
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in running:
+            assert child.process is not None
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+            child.process = None
+            child.state = State.STOPPED
+            self.on_event(child, "stopped")
