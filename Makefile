@@ -3,7 +3,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install up down test lint
+.PHONY: install demo up down test lint
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+## The whole mesh on a local broker (fetched on first use), fifteen teams played through it.
+demo: $(STAMP)
+	$(BIN)/meshgov demo
 
 ## Start the local Kafka broker (fetched from Maven Central on first use) and create the topics.
 up: $(STAMP)

@@ -29,11 +29,12 @@ class MeshOptions:
     bootstrap: str | None = None  # None: configured cluster, else the local broker
     topic_prefix: str = ""
     catalog_port: int = 8081
+    dashboard_port: int = 8080
     log_dir: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
 
 
-def components(settings: Settings, catalog_port: int) -> list[Component]:
+def components(settings: Settings, catalog_port: int, dashboard_port: int) -> list[Component]:
     connection = [
         "--bootstrap-servers",
         settings.bootstrap,
@@ -57,6 +58,13 @@ def components(settings: Settings, catalog_port: int) -> list[Component]:
             ready_marker="catalog API on",
         )
     )
+    found.append(
+        Component(
+            "dashboard",
+            [*meshgov, "run", "dashboard", "--port", str(dashboard_port), *connection],
+            ready_marker="dashboard on",
+        )
+    )
     return found
 
 
@@ -77,6 +85,10 @@ class LocalMesh:
     def catalog_url(self) -> str:
         return f"http://127.0.0.1:{self.options.catalog_port}/products"
 
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://127.0.0.1:{self.options.dashboard_port}/"
+
     def __enter__(self) -> LocalMesh:
         bootstrap = self.options.bootstrap or configured_bootstrap()
         if bootstrap is None:
@@ -94,7 +106,7 @@ class LocalMesh:
         )
         log_dir = self.options.log_dir or data_home() / "logs"
         self.supervisor = Supervisor(
-            components(self.settings, self.options.catalog_port),
+            components(self.settings, self.options.catalog_port, self.options.dashboard_port),
             log_dir,
             dict(self.options.env),
             self._event,
@@ -117,6 +129,7 @@ class LocalMesh:
             "bootstrap": self.settings.bootstrap if self.settings else None,
             "topic_prefix": self.options.topic_prefix,
             "catalog_url": self.catalog_url,
+            "dashboard_url": self.dashboard_url,
             "components": {
                 c.component.name: {"pid": c.pid, "state": c.state.value, "starts": c.starts}
                 for c in self.supervisor.children

@@ -25,7 +25,13 @@ from meshgov.checks.freshness.tracker import ProductFreshness, track
 from meshgov.checks.sla import check_registration
 from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, SLA_BREACHES, VERDICTS
-from meshgov.models.events import ACCEPTED_DECISIONS, OutputPublished, Registration, Verdict
+from meshgov.models.events import (
+    ACCEPTED_DECISIONS,
+    OutputPublished,
+    Registration,
+    SlaBreach,
+    Verdict,
+)
 from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.settings import Settings
 from meshgov.timers import DeadlineQueue
@@ -163,7 +169,7 @@ def _compact(state: dict[str, Any]) -> bytes:
     return json.dumps(state, separators=(",", ":")).encode()
 
 
-def _on_signal(tracker: ProductFreshness, signal: dict[str, Any], now: datetime) -> list[Any]:
+def _on_signal(tracker: ProductFreshness, signal: dict[str, Any], now: datetime) -> list[SlaBreach]:
     if signal["kind"] == "tick":
         return tracker.advance(instant(signal["at_ms"]), now)
     return tracker.seen(

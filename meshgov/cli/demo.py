@@ -37,10 +37,14 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None) -> None:
     """Fifteen domain teams register data products and publish data; watch the mesh decide
     and catch missed deadlines, dropped rows and leaked PII, live."""
     prefix = f"demo-{uuid.uuid4().hex[:6]}."
-    catalog_port = 8081 if keep else free_port()
+    catalog_port, dashboard_port = (8081, 8080) if keep else (free_port(), free_port())
     display = StatusDisplay(interactive=False)
     options = MeshOptions(
-        bootstrap, prefix, catalog_port, log_dir=data_home() / "logs" / prefix.rstrip(".")
+        bootstrap,
+        prefix,
+        catalog_port,
+        dashboard_port,
+        log_dir=data_home() / "logs" / prefix.rstrip("."),
     )
     signal.signal(signal.SIGTERM, interrupt)
     started = time.monotonic()
@@ -90,6 +94,7 @@ def _keep(mesh: LocalMesh, prefix: str) -> None:
         f"  export MESHGOV_TOPIC_PREFIX={prefix}\n"
         f"  meshgov catalog search; meshgov catalog lineage orders-events\n"
         f"  meshgov tail breaches --from-beginning\n"
+        f"  the dashboard: {mesh.dashboard_url}\n"
         f"  curl {mesh.catalog_url}"
     )
     try:

@@ -30,6 +30,8 @@ from meshgov.settings import Settings
     help="Global governance policy file [default: $MESHGOV_POLICY].",
 )
 @click.option("--log-level", default="warning", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The dashboard's address.")
+@click.option("--port", default=8080, show_default=True, help="The dashboard's port.")
 def run(
     processor: str,
     bootstrap: str | None,
@@ -37,8 +39,21 @@ def run(
     partitions: int | None,
     policy: str | None,
     log_level: str,
+    host: str,
+    port: int,
 ) -> None:
-    """Run stream processor PROCESSOR (e.g. compatibility) until interrupted."""
+    """Run stream processor PROCESSOR (e.g. compatibility), or the dashboard, until
+    interrupted."""
+    if processor == "dashboard":
+        from meshgov.dashboard.server import serve
+
+        with reported_errors():
+            settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
+            TopicAdmin(settings.bootstrap).ensure(
+                settings.topic_specs(), settings.partitions, settings.replication_factor
+            )
+        serve(settings, host, port, ready=click.echo)
+        return
     from faust.worker import Worker
 
     import services

@@ -65,11 +65,12 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 )
 @click.option("--topic-prefix", default="", help="Prefix of every topic and group.")
 @click.option("--catalog-port", default=8081, show_default=True)
-def up(bootstrap: str | None, topic_prefix: str, catalog_port: int) -> None:
+@click.option("--dashboard-port", default=8080, show_default=True)
+def up(bootstrap: str | None, topic_prefix: str, catalog_port: int, dashboard_port: int) -> None:
     """Run the whole mesh here until interrupted: broker, topics, every processor and the
     catalog API. Crashed processors are restarted; Ctrl-C stops everything cleanly."""
     display = StatusDisplay(sys.stdout.isatty())
-    options = MeshOptions(bootstrap, topic_prefix, catalog_port)
+    options = MeshOptions(bootstrap, topic_prefix, catalog_port, dashboard_port)
     signal.signal(signal.SIGTERM, interrupt)
     with reported_errors(), LocalMesh(options, display.event) as mesh:
         assert mesh.settings is not None

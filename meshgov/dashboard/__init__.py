@@ -1,0 +1,1 @@
+"""The mesh dashboard: verdicts, breaches and the catalog, live in the browser."""
