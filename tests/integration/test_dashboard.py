@@ -46,7 +46,8 @@ def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     with LocalMesh(options) as running:
         assert running.wait_ready(240), [
-            (c.component.name, c.state, c.log_tail()) for c in running.supervisor.children  # type: ignore[union-attr]
+            (c.component.name, c.state, c.log_tail())
+            for c in running.supervisor.children  # type: ignore[union-attr]
         ]
         yield running
 
@@ -143,7 +144,8 @@ def test_the_dashboard_live(page: Page, mesh: LocalMesh) -> None:
     page.click("#register-submit")
     page.wait_for_selector("#verdict-decision", timeout=30_000)
     assert page.inner_text("#verdict-decision") == "REJECTED"
-    assert "READER_FIELD_MISSING_DEFAULT_VALUE /fields/segment" in page.inner_text("#register-result")
+    findings = page.inner_text("#register-result")
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE /fields/segment" in findings
     page.screenshot(path=str(SCREENSHOTS / "register.png"))
 
     # A descriptor carrying markup renders as text.
