@@ -26,15 +26,14 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
-from meshgov.broker.local import LocalBroker, free_port
+from benchmarks.cluster import bootstrap_for
+from meshgov.broker.local import free_port
 from meshgov.client.registration import build_registration
 from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.clients import producer_config
-from meshgov.kafka.cluster import configured_bootstrap
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.models.events import Verdict
-from meshgov.paths import cache_home
 from meshgov.settings import Settings
 
 SCHEMA = (
@@ -171,14 +170,7 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        bootstrap = configured_bootstrap()
-        if bootstrap is None:
-            broker = LocalBroker(
-                scratch / "kafka", cache_home(), port=free_port(), controller_port=free_port()
-            )
-            broker.start()
-            stack.callback(broker.stop)
-            bootstrap = broker.bootstrap
+        bootstrap = bootstrap_for(stack, scratch)
         options = MeshOptions(
             bootstrap,
             f"e2e{uuid.uuid4().hex[:6]}.",

@@ -32,12 +32,11 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
-from meshgov.broker.local import LocalBroker, free_port
+from benchmarks.cluster import bootstrap_for
 from meshgov.checks.freshness.schedule import Schedule
 from meshgov.codec import default_codec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import producer_config
-from meshgov.kafka.cluster import configured_bootstrap
 from meshgov.kafka.lag import group_lags
 from meshgov.kafka.topics import OUTPUTS, SLA_BREACHES, VERDICTS
 from meshgov.models import ids
@@ -52,7 +51,6 @@ from meshgov.models.events import (
     Verdict,
 )
 from meshgov.models.sla import Freshness
-from meshgov.paths import cache_home
 from meshgov.settings import Settings
 
 PROBE_CRON = "* * * * * */5"
@@ -258,14 +256,7 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        bootstrap = configured_bootstrap()
-        if bootstrap is None:
-            broker = LocalBroker(
-                scratch / "kafka", cache_home(), port=free_port(), controller_port=free_port()
-            )
-            broker.start()
-            stack.callback(broker.stop)
-            bootstrap = broker.bootstrap
+        bootstrap = bootstrap_for(stack, scratch)
         settings = Settings(bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:6]}.")
         TopicAdmin(bootstrap).ensure(settings.topic_specs(), settings.partitions)
         worker = Worker(settings, scratch / "worker.log")

@@ -36,7 +36,7 @@ from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.settings import Settings
 from meshgov.timers import DeadlineQueue
 from services.product_topics import ProductTopics
-from services.runtime import Emitter, bytes_table, create_app, decoded, raw_topic
+from services.runtime import Emitter, create_app, decoded, json_table, raw_topic
 
 log = logging.getLogger("meshgov.services.freshness")
 PROCESSOR = "freshness"
@@ -58,18 +58,12 @@ def build(settings: Settings) -> faust.App:
     app = create_app(PROCESSOR, settings)
     emitter = Emitter(app, settings, PROCESSOR)
     codec = default_codec()
-    states = bytes_table(app, "freshness", settings)
+    # Each product's state as one compact JSON string: a fifth of the memory of the same
+    # state as Python dicts, which matters for a table of 100,000 products.
+    states = json_table(app, "freshness", str, settings)
     signals_name = settings.topic(INTERNAL_TOPICS[0])
     signals = raw_topic(app, signals_name)
-    inputs = app.topic(
-        settings.topic(VERDICTS),
-        settings.topic(OUTPUTS),
-        signals_name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    inputs = raw_topic(app, settings.topic(VERDICTS), settings.topic(OUTPUTS), signals_name)
     queue = DeadlineQueue()
     wake = asyncio.Event()
     rebuild = asyncio.Event()
@@ -91,7 +85,7 @@ def build(settings: Settings) -> faust.App:
             message = event.message
             product = (message.key or b"").decode("utf-8", errors="replace")
             now = datetime.now(UTC)
-            before: bytes = states[product]
+            before: str = states[product]
             tracker = ProductFreshness(product, json.loads(before) if before else {})
             try:
                 if message.topic == signals_name:
@@ -165,8 +159,8 @@ def build(settings: Settings) -> faust.App:
     return app
 
 
-def _compact(state: dict[str, Any]) -> bytes:
-    return json.dumps(state, separators=(",", ":")).encode()
+def _compact(state: dict[str, Any]) -> str:
+    return json.dumps(state, separators=(",", ":"))
 
 
 def _on_signal(tracker: ProductFreshness, signal: dict[str, Any], now: datetime) -> list[SlaBreach]:

@@ -124,15 +124,7 @@ def build(settings: Settings) -> faust.App:
     episodes = json_table(app, "quality-episodes", dict, settings)
     observations_name = settings.topic(INTERNAL_TOPICS[0])
     observations = raw_topic(app, observations_name)
-    inputs = app.topic(
-        settings.topic(VERDICTS),
-        settings.topic(OUTPUTS),
-        observations_name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    inputs = raw_topic(app, settings.topic(VERDICTS), settings.topic(OUTPUTS), observations_name)
 
     @app.agent(inputs, concurrency=1)
     async def judge_quality(stream: Any) -> None:

@@ -15,21 +15,18 @@ import json
 import logging
 import threading
 import time
-import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
 from meshgov.client.registration import build_registration, publish
-from meshgov.codec import DecodeError, default_codec
 from meshgov.dashboard.hub import Hub
 from meshgov.dashboard.state import MeshState
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
+from meshgov.models.events import Event
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
 
@@ -40,58 +37,27 @@ MAX_BODY = 1_000_000
 
 
 class MeshFollower:
-    """Reads verdicts, breaches and the catalog from the beginning into the state, and
-    publishes each new event to the hub. The client reconnects by itself when the broker
-    restarts; events are de-duplicated by id."""
+    """The dashboard's one consumer: catalog, verdicts and breaches from the beginning into
+    the state, each new event published to the hub."""
 
     def __init__(self, settings: Settings, state: MeshState, hub: Hub) -> None:
-        self.settings = settings
         self.state = state
         self.hub = hub
         self.lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="dashboard-follower", daemon=True)
+        topics = [settings.topic(t) for t in (CATALOG, VERDICTS, SLA_BREACHES)]
+        self._follower = EventFollower(settings.bootstrap, topics, self._apply, "dashboard")
 
     def start(self) -> None:
-        self._thread.start()
+        self._follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
+        self._follower.stop()
 
-    def _run(self) -> None:
-        codec = default_codec()
-        consumer = Consumer(
-            consumer_config(
-                self.settings.bootstrap,
-                **{
-                    "group.id": f"meshgov-dashboard-{uuid.uuid4()}",
-                    "enable.auto.commit": False,
-                    "fetch.wait.max.ms": 50,
-                },
-            )
-        )
-        topics = [self.settings.topic(t) for t in (CATALOG, VERDICTS, SLA_BREACHES)]
-        try:
-            assignment = []
-            for topic in topics:
-                partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-                assignment += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions]
-            consumer.assign(assignment)
-            while not self._stop.is_set():
-                for message in consumer.consume(500, 0.1):
-                    if message.error() or message.value() is None:
-                        continue
-                    try:
-                        event = codec.decode_any(message.value() or b"")
-                    except DecodeError:
-                        continue  # the processors dead-letter what they cannot read
-                    with self.lock:
-                        update = self.state.apply(event)
-                    if update is not None:
-                        self.hub.publish(json.dumps(update))
-        finally:
-            consumer.close()
+    def _apply(self, event: Event) -> None:
+        with self.lock:
+            update = self.state.apply(event)
+        if update is not None:
+            self.hub.publish(json.dumps(update))
 
 
 def make_server(

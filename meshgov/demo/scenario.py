@@ -83,7 +83,8 @@ class Product:
         lines.append("  output_ports:")
         if self.streaming:
             lines += [
-                "    - type: streaming",
+                "    - name: stream",
+                "      type: streaming",
                 "      format: Avro",
                 f'      location: "kafka://{topic_prefix}{self.name}"',
             ]
@@ -104,7 +105,10 @@ class Product:
             lines.append(f'    freshness: "{self.freshness}"')
         if self.quality:
             lines.append("  quality:")
-            lines += [f"    - metric: {metric}" for metric in self.quality]
+            lines += [
+                f"    - {rule}" if rule.startswith("{") else f"    - metric: {rule}"
+                for rule in self.quality
+            ]
         return "\n".join(lines) + "\n"
 
     @property
@@ -124,7 +128,7 @@ PRODUCTS: tuple[Product, ...] = (
         streaming=False,
         inputs=("orders-events",),
         freshness=WITHIN,
-        quality=("row_count_vs_source", "no_nulls_in_order_id"),
+        quality=("{metric: row_count_vs_source, threshold: 99.9%}", "no_nulls_in_order_id"),
     ),
     Product("users-profile", "users", "Customer profiles", PROFILE, fields={"email": HASHED_EMAIL}),
     Product(

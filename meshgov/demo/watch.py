@@ -6,17 +6,13 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer
-
-from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
-from meshgov.models.events import BreachState, Decision, SlaBreach, Verdict
+from meshgov.models.events import BreachState, Decision, Event, SlaBreach, Verdict
 from meshgov.settings import Settings
 
 
@@ -44,49 +40,23 @@ class MeshWatch:
     processor restart may re-emit an event), and reports each once."""
 
     def __init__(self, settings: Settings, report: Callable[[Any], None]) -> None:
-        self.settings = settings
         self.report = report
         self.seen = Seen()
         self._ids: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="mesh-watch", daemon=True)
+        topics = [settings.topic(VERDICTS), settings.topic(SLA_BREACHES)]
+        self._follower = EventFollower(settings.bootstrap, topics, self._on_event, "demo-watch")
 
     def start(self) -> None:
-        self._thread.start()
+        self._follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
+        self._follower.stop()
 
-    def _run(self) -> None:
-        codec = default_codec()
-        consumer = Consumer(
-            consumer_config(
-                self.settings.bootstrap,
-                **{
-                    "group.id": f"meshgov-demo-watch-{uuid.uuid4()}",
-                    "auto.offset.reset": "earliest",
-                    "enable.auto.commit": False,
-                    "fetch.wait.max.ms": 50,
-                },
-            )
-        )
-        consumer.subscribe([self.settings.topic(VERDICTS), self.settings.topic(SLA_BREACHES)])
-        try:
-            while not self._stop.is_set():
-                message = consumer.poll(0.1)
-                if message is None or message.error():
-                    continue
-                try:
-                    event = codec.decode_any(message.value() or b"")
-                except DecodeError:
-                    continue
-                if isinstance(event, Verdict):
-                    self._add(event.verdict_id, event, self.seen.verdicts)
-                elif isinstance(event, SlaBreach):
-                    self._add(f"{event.breach_id}/{event.state.value}", event, self.seen.breaches)
-        finally:
-            consumer.close()
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Verdict):
+            self._add(event.verdict_id, event, self.seen.verdicts)
+        elif isinstance(event, SlaBreach):
+            self._add(f"{event.breach_id}/{event.state.value}", event, self.seen.breaches)
 
     def _add(self, key: str, event: Any, into: list[Any]) -> None:
         if key in self._ids:
