@@ -41,8 +41,13 @@ class DescriptorError(ValueError):
         super().__init__(f"invalid data product descriptor {source}: {count}\n{lines}")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last one."""
+# libyaml's parser where installed (it nearly always is): a descriptor is parsed by every
+# processor for every registration and verdict, and the pure-Python scanner took 90% of it.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader that refuses duplicate keys instead of keeping the last one."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -56,7 +61,8 @@ class _StrictLoader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _line_index(node: Node | None, prefix: Location = ()) -> dict[Location, int]:
@@ -110,7 +116,7 @@ def _problems(exc: ValidationError, lines: dict[Location, int]) -> list[Problem]
 def validation_problems(exc: ValidationError, text: str) -> list[Problem]:
     """Pydantic's errors about a YAML document, each with its field path and line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_BaseLoader)
     except yaml.YAMLError:
         root = None
     return _problems(exc, _line_index(root))
@@ -119,8 +125,12 @@ def validation_problems(exc: ValidationError, text: str) -> list[Problem]:
 def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
     """Parse a descriptor document; raise DescriptorError naming every problem."""
     try:
-        document = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _StrictLoader(text)
+        try:
+            root = loader.get_single_node()  # composed once: for values and for lines
+            document = None if root is None else loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None

@@ -267,7 +267,8 @@ def test_a_duplicate_key_is_an_error_not_a_silent_override(seed_descriptor_text:
 def test_broken_yaml_names_the_line() -> None:
     with pytest.raises(
         DescriptorError,
-        match=r"document \(line 4\): not valid YAML: expected ',' or '\]'.*while parsing a flow "
+        match=r"document \(line 4\): not valid YAML: (did not find )?expected ',' or '\]'.*"
+        r"while parsing a flow "
         r"sequence that starts on line 3",
     ):
         parse_descriptor("data_product:\n  name: x\n  owner: [unclosed\n")
