@@ -19,6 +19,7 @@ from pathlib import Path
 
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 60.0
+STALLED_AFTER = 120.0  # records waiting and no offset committed for this long: restart
 
 
 class State(StrEnum):
@@ -49,6 +50,8 @@ class Child:
     restart_at: float | None = None
     last_exit: int | None = None
     lag: int | None = None
+    committed: int | None = None
+    progress_at: float = 0.0  # when its committed offsets last moved (or it had nothing to do)
     _log_offset: int = 0
     _tail: list[str] = field(default_factory=list)
 
@@ -104,6 +107,8 @@ class Supervisor:
             )
         child.state = State.STARTING
         child.started_at = time.monotonic()
+        child.progress_at = 0.0
+        child.committed = None
         child.restart_at = None
         self.on_event(child, "starting" if child.starts == 1 else f"restart {child.starts - 1}")
 
@@ -137,13 +142,36 @@ class Supervisor:
             return False
         return child.component.ready_marker in text
 
-    def record_lag(self, lags: dict[str, int]) -> None:
-        """Mark ready children LAGGING while their group's lag exceeds the threshold."""
+    def record_lag(self, lags: dict[str, tuple[int, int]], now: float | None = None) -> None:
+        """From each group's (lag, committed offsets): mark ready children LAGGING while
+        the lag exceeds the threshold, and restart one that has records waiting but has
+        committed nothing for STALLED_AFTER seconds (alive, but no longer processing)."""
+        now = time.monotonic() if now is None else now
         for child in self.children:
             group = child.component.consumer_group
-            if group is None or group not in lags:
+            if (
+                group is None
+                or group not in lags
+                or child.state
+                not in (
+                    State.READY,
+                    State.LAGGING,
+                )
+            ):
                 continue
-            child.lag = lags[group]
+            lag, committed = lags[group]
+            if child.committed != committed or lag == 0 or not child.progress_at:
+                child.progress_at = now
+            child.lag, child.committed = lag, committed
+            if now - child.progress_at >= STALLED_AFTER and child.process is not None:
+                self.on_event(
+                    child,
+                    f"stalled: {lag} records waiting, nothing committed for "
+                    f"{now - child.progress_at:.0f} s; restarting it",
+                )
+                child.process.kill()  # poll() sees the exit and restarts it with backoff
+                child.progress_at = now
+                continue
             lagging = child.lag > self.lag_threshold
             if child.state is State.READY and lagging:
                 child.state = State.LAGGING

@@ -86,7 +86,7 @@ def build(settings: Settings) -> faust.App:
             product = (message.key or b"").decode("utf-8", errors="replace")
             now = datetime.now(UTC)
             before: str = states[product]
-            tracker = ProductFreshness(product, json.loads(before) if before else {})
+            tracker = ProductFreshness(product, _load(before))
             try:
                 if message.topic == signals_name:
                     if not before:
@@ -114,7 +114,10 @@ def build(settings: Settings) -> faust.App:
                 states[product] = after
             for breach in events:
                 await emitter.emit(SLA_BREACHES, breach)
-            reschedule(tracker, now)
+            try:
+                reschedule(tracker, now)
+            except ValueError as error:  # e.g. a schedule that never runs, if accepted anyway
+                log.error("%s: no next deadline: %s", product, error)
 
     @app.on_rebalance_complete.connect
     async def _recovered(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -130,8 +133,15 @@ def build(settings: Settings) -> faust.App:
                 rebuild.clear()
                 queue.clear()
                 for product, state in list(states.items()):
-                    if state:
-                        reschedule(ProductFreshness(product, json.loads(state)), now)
+                    if not state:
+                        continue
+                    try:
+                        reschedule(ProductFreshness(product, _load(state)), now)
+                    except (ValueError, KeyError, TypeError) as error:
+                        # One unreadable entry must not stop the deadlines of all others.
+                        log.error(
+                            "freshness state of %s unreadable, not tracked: %r", product, error
+                        )
                 log.info("tracking %d products", len(queue))
             for product in queue.pop_due(millis(now)):
                 await signals.send(key=product.encode(), value=tick(now))
@@ -157,6 +167,13 @@ def build(settings: Settings) -> faust.App:
                 await signals.send(key=product.encode(), value=seen(port_name, event_ms, observed))
 
     return app
+
+
+def _load(stored: str | dict[str, Any]) -> dict[str, Any]:
+    """A product's state from the table (a dict if written by a version keeping dicts)."""
+    if isinstance(stored, dict):
+        return stored
+    return dict(json.loads(stored)) if stored else {}
 
 
 def _compact(state: dict[str, Any]) -> str:

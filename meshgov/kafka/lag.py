@@ -10,8 +10,11 @@ from confluent_kafka.admin import AdminClient
 from meshgov.kafka.clients import connection_properties
 
 
-def group_lags(bootstrap: str, groups: Iterable[str], timeout: float = 5.0) -> dict[str, int]:
-    """Records not yet consumed, per group, over every partition it has committed on."""
+def group_lags(
+    bootstrap: str, groups: Iterable[str], timeout: float = 5.0
+) -> dict[str, tuple[int, int]]:
+    """Per group: records not yet consumed and the sum of its committed offsets, over every
+    partition it has committed on (the second moves whenever the group makes progress)."""
     config: dict[str, str | int | float | bool] = {
         "bootstrap.servers": bootstrap,
         **connection_properties(),
@@ -31,7 +34,7 @@ def group_lags(bootstrap: str, groups: Iterable[str], timeout: float = 5.0) -> d
         committed[request.group_id] = [tp for tp in result.topic_partitions or [] if tp.offset >= 0]
     reader = Consumer({**config, "group.id": "meshgov-lag-probe", "enable.auto.commit": False})
     try:
-        lags: dict[str, int] = {}
+        lags: dict[str, tuple[int, int]] = {}
         for group, partitions in committed.items():
             total = 0
             for tp in partitions:
@@ -39,7 +42,7 @@ def group_lags(bootstrap: str, groups: Iterable[str], timeout: float = 5.0) -> d
                     TopicPartition(tp.topic, tp.partition), timeout=timeout
                 )
                 total += max(0, high - tp.offset)
-            lags[group] = total
+            lags[group] = (total, sum(tp.offset for tp in partitions))
         return lags
     finally:
         reader.close()

@@ -57,9 +57,9 @@ def test_lag_above_the_threshold_marks_lagging_until_caught_up(tmp_path: Path) -
     supervisor.start_all()
     try:
         poll_until(supervisor, lambda: supervisor.child("w").state is State.READY)
-        supervisor.record_lag({"g": 500})
+        supervisor.record_lag({"g": (500, 10)})
         assert supervisor.child("w").state is State.LAGGING
-        supervisor.record_lag({"g": 3})
+        supervisor.record_lag({"g": (3, 507)})
         assert supervisor.child("w").state is State.READY
     finally:
         supervisor.stop_all(timeout=5)
@@ -81,3 +81,24 @@ def test_a_child_ignoring_sigterm_is_killed_at_the_timeout(tmp_path: Path) -> No
     supervisor.stop_all(timeout=1)
     assert time.monotonic() - started < 10
     assert supervisor.child("stubborn").process is None
+
+
+def test_a_worker_that_stops_committing_with_records_waiting_is_restarted(tmp_path: Path) -> None:
+    events: list[str] = []
+    worker = Component(
+        "w", python("print('Ready', flush=True); import time; time.sleep(60)"), "Ready", "g"
+    )
+    supervisor = Supervisor([worker], tmp_path, on_event=lambda c, w: events.append(w))
+    supervisor.start_all()
+    try:
+        poll_until(supervisor, lambda: supervisor.child("w").state is State.READY)
+        supervisor.record_lag({"g": (0, 100)}, now=1000.0)
+        supervisor.record_lag({"g": (5, 100)}, now=1100.0)  # nothing to do until 1000: fine
+        supervisor.record_lag({"g": (9, 103)}, now=1200.0)  # progress: not stalled
+        supervisor.record_lag({"g": (9, 103)}, now=1300.0)
+        assert supervisor.child("w").starts == 1
+        supervisor.record_lag({"g": (12, 103)}, now=1320.0)  # 120 s without a commit
+        assert any(e.startswith("stalled: 12 records waiting") for e in events), events
+        poll_until(supervisor, lambda: supervisor.child("w").starts == 2)
+    finally:
+        supervisor.stop_all(timeout=5)
