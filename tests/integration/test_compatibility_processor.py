@@ -19,7 +19,6 @@ from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.topics import CHECK_RESULTS, DEAD_LETTERS, REGISTRATIONS, VERDICTS
 from meshgov.models import ids
 from meshgov.models.events import (
-    CheckOutcome,
     CheckResult,
     CheckStatus,
     DeadLetter,
@@ -30,6 +29,7 @@ from meshgov.models.events import (
 from meshgov.settings import Settings
 from tests.support.descriptors import SEED, example_descriptor
 from tests.support.kafka import produce
+from tests.support.mesh import accepted
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -63,22 +63,7 @@ def registration(
 
 
 def verdict(reg: Registration, decision: Decision) -> Verdict:
-    now = datetime.now(UTC)
-    return Verdict(
-        verdict_id=ids.verdict_id(reg.registration_id),
-        registration_id=reg.registration_id,
-        product=reg.product,
-        version=reg.version,
-        domain=reg.domain,
-        owner=reg.owner,
-        submitted_by=reg.submitted_by,
-        decision=decision,
-        checks=[CheckOutcome(check="compatibility", status=CheckStatus.PASSED)],
-        descriptor=reg.descriptor,
-        submitted_at=reg.submitted_at,
-        decided_at=now,
-        latency_ms=int((now - reg.submitted_at).total_seconds() * 1000),
-    )
+    return accepted(reg, decision=decision)
 
 
 class Outputs:

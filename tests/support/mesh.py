@@ -41,7 +41,10 @@ def registration(text: str, product: str, version: str = "1.0.0") -> Registratio
     )
 
 
-def accepted(reg: Registration, decided_at: datetime | None = None) -> Verdict:
+def accepted(
+    reg: Registration, decided_at: datetime | None = None, decision: Decision = Decision.ACCEPTED
+) -> Verdict:
+    """The verdict the verdicts processor would publish for `reg` (accepted by default)."""
     return Verdict(
         verdict_id=ids.verdict_id(reg.registration_id),
         registration_id=reg.registration_id,
@@ -50,7 +53,7 @@ def accepted(reg: Registration, decided_at: datetime | None = None) -> Verdict:
         domain=reg.domain,
         owner=reg.owner,
         submitted_by=reg.submitted_by,
-        decision=Decision.ACCEPTED,
+        decision=decision,
         checks=[CheckOutcome(check="pii", status=CheckStatus.PASSED)],
         descriptor=reg.descriptor,
         submitted_at=reg.submitted_at,
