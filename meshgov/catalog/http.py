@@ -8,13 +8,13 @@ GET /healthz                                  200 when serving
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from meshgov.catalog.live import LiveCatalog
+from meshgov.http import send_json
 
 
 def make_server(catalog: LiveCatalog, host: str, port: int) -> ThreadingHTTPServer:
@@ -25,12 +25,7 @@ def make_server(catalog: LiveCatalog, host: str, port: int) -> ThreadingHTTPServ
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             with catalog.lock:
                 status, body = route(catalog, parts, query)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -138,16 +138,11 @@ def serve(host: str, port: int, bootstrap: str | None, topic_prefix: str | None)
     """Serve search and lookup over HTTP (JSON) until interrupted."""
     from meshgov.catalog.http import make_server
     from meshgov.catalog.live import LiveCatalog
+    from meshgov.http import serve_until_interrupted
 
     with reported_errors():
         live = LiveCatalog(Settings.from_environment(bootstrap, topic_prefix))
     live.start()
     server = make_server(live, host, port)
     click.echo(f"catalog API on http://{host}:{server.server_port}/products")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        live.stop()
+    serve_until_interrupted(server, live.stop)

@@ -16,6 +16,39 @@ from meshgov.models.events import ColumnStats, OutputPublished
 from meshgov.settings import Settings
 
 
+def output_event(
+    product: str,
+    port: str,
+    run_id: str,
+    row_count: int,
+    *,
+    source_row_count: int | None = None,
+    scheduled_for: datetime | None = None,
+    interval_start: datetime | None = None,
+    interval_end: datetime | None = None,
+    columns: Sequence[ColumnStats] = (),
+    sample: Sequence[Mapping[str, str | None]] = (),
+    published_by: str | None = None,
+    published_at: datetime | None = None,
+) -> OutputPublished:
+    """The OutputPublished announcing one output of `port`, with a deterministic id."""
+    return OutputPublished(
+        output_id=ids.output_id(product, port, run_id),
+        product=product,
+        port=port,
+        run_id=run_id,
+        scheduled_for=scheduled_for,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        published_at=published_at or datetime.now(UTC),
+        row_count=row_count,
+        source_row_count=source_row_count,
+        columns=list(columns),
+        sample=[dict(row) for row in sample],
+        published_by=published_by or getpass.getuser(),
+    )
+
+
 def publish_output(
     product: str,
     port: str,
@@ -34,20 +67,19 @@ def publish_output(
 ) -> OutputPublished:
     """Publish an OutputPublished event to mesh.outputs and return it."""
     settings = settings or Settings.from_environment()
-    output = OutputPublished(
-        output_id=ids.output_id(product, port, run_id),
-        product=product,
-        port=port,
-        run_id=run_id,
+    output = output_event(
+        product,
+        port,
+        run_id,
+        row_count,
+        source_row_count=source_row_count,
         scheduled_for=scheduled_for,
         interval_start=interval_start,
         interval_end=interval_end,
-        published_at=published_at or datetime.now(UTC),
-        row_count=row_count,
-        source_row_count=source_row_count,
-        columns=list(columns),
-        sample=[dict(row) for row in sample],
-        published_by=published_by or getpass.getuser(),
+        columns=columns,
+        sample=sample,
+        published_by=published_by,
+        published_at=published_at,
     )
     producer = Producer(producer_config(settings.bootstrap))
     errors: list[str] = []

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 from meshgov.client.registration import build_registration, publish
 from meshgov.dashboard.hub import Hub
 from meshgov.dashboard.state import MeshState
+from meshgov.http import send_json, serve_until_interrupted
 from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
 from meshgov.models.events import Event
@@ -167,12 +168,7 @@ def make_server(
             self.wfile.write(payload)
 
         def _json(self, status: HTTPStatus, body: Any) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug(format, *args)
@@ -189,10 +185,4 @@ def serve(settings: Settings, host: str, port: int, ready: Any = print) -> None:
     follower.start()
     server = make_server(settings, follower, hub, host, port)
     ready(f"dashboard on http://{host}:{server.server_port}/")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        follower.stop()
+    serve_until_interrupted(server, follower.stop)

@@ -15,6 +15,7 @@ from confluent_kafka import Producer
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.checks.freshness.schedule import Schedule
+from meshgov.client.outputs import output_event
 from meshgov.client.registration import build_registration
 from meshgov.codec import default_codec
 from meshgov.codec.schemas import crc64_fingerprint
@@ -24,8 +25,7 @@ from meshgov.demo.watch import MeshWatch, Seen
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import producer_config
 from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, TopicSpec
-from meshgov.models import ids
-from meshgov.models.events import ColumnStats, Event, OutputPublished
+from meshgov.models.events import ColumnStats, Event
 from meshgov.models.sla import Freshness
 from meshgov.settings import Settings
 
@@ -117,23 +117,19 @@ class Player:
         for when, product, scheduled, rows in sorted(plan):
             _sleep_until(when)
             source = 10_000 if product == "payments-settled" else rows
-            self._event(
-                OUTPUTS,
-                OutputPublished(
-                    output_id=ids.output_id(product, "daily", scheduled.isoformat()),
-                    product=product,
-                    port="daily",
-                    run_id=scheduled.isoformat(),
-                    scheduled_for=scheduled,
-                    published_at=datetime.now(UTC),
-                    row_count=rows,
-                    source_row_count=source,
-                    columns=[ColumnStats(name="order_id", null_count=0)]
-                    if product == "payments-settled"
-                    else [],
-                    published_by=f"{product}-job",
-                ),
+            output = output_event(
+                product,
+                "daily",
+                scheduled.isoformat(),
+                rows,
+                source_row_count=source,
+                scheduled_for=scheduled,
+                columns=[ColumnStats(name="order_id", null_count=0)]
+                if product == "payments-settled"
+                else [],
+                published_by=f"{product}-job",
             )
+            self._event(OUTPUTS, output)
             self.producer.flush(10)
 
     def close(self) -> None:

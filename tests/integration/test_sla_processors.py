@@ -18,12 +18,12 @@ import pytest
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.checks.freshness.schedule import Schedule
+from meshgov.client.outputs import output_event
 from meshgov.codec import EventCodec
 from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import MARKER
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, VERDICTS
-from meshgov.models import ids
 from meshgov.models.events import (
     BreachKind,
     BreachState,
@@ -94,15 +94,13 @@ data_product:
 
 
 def output(product: str, run: datetime, rows: int, source_rows: int, nulls: int) -> OutputPublished:
-    return OutputPublished(
-        output_id=ids.output_id(product, "daily", run.isoformat()),
-        product=product,
-        port="daily",
-        run_id=run.isoformat(),
-        scheduled_for=run,
-        published_at=datetime.now(UTC),
-        row_count=rows,
+    return output_event(
+        product,
+        "daily",
+        run.isoformat(),
+        rows,
         source_row_count=source_rows,
+        scheduled_for=run,
         columns=[ColumnStats(name="order_id", null_count=nulls), ColumnStats(name="amount")],
         published_by="orders-batch",
     )

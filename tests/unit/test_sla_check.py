@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from meshgov.checks.sla import check_product_sla
 from meshgov.models.events import CheckStatus, Severity
 from meshgov.models.loading import parse_descriptor
@@ -39,14 +41,33 @@ def test_a_rule_on_a_column_no_schema_has_fails() -> None:
     ]
 
 
-def test_a_schedule_that_never_runs_fails() -> None:
-    status, findings = check(SEED.replace('"0 2 * * *"', '"0 0 30 2 *"'))
-    assert status is CheckStatus.FAILED
-    assert (
-        "SLA_SCHEDULE_NEVER_RUNS",
-        Severity.ERROR,
-        "data_product.output_ports[1].refresh",
-    ) in findings
+@pytest.mark.parametrize(
+    ("change", "status", "finding"),
+    [
+        (  # a schedule that never runs (30 February)
+            ('"0 2 * * *"', '"0 0 30 2 *"'),
+            CheckStatus.FAILED,
+            ("SLA_SCHEDULE_NEVER_RUNS", Severity.ERROR, "data_product.output_ports[1].refresh"),
+        ),
+        (  # hourly runs, each due by the next 4am: due after the next run starts
+            ('"0 2 * * *"', '"0 * * * *"'),
+            CheckStatus.PASSED_WITH_WARNINGS,
+            ("SLA_DEADLINE_AFTER_NEXT_RUN", Severity.WARNING, "data_product.sla.freshness"),
+        ),
+        (  # availability with no freshness to measure it against
+            ('    freshness: "Data available by 4am UTC"\n', ""),
+            CheckStatus.FAILED,
+            ("SLA_AVAILABILITY_UNMEASURABLE", Severity.ERROR, "data_product.sla.availability"),
+        ),
+    ],
+)
+def test_sla_findings(
+    change: tuple[str, str], status: CheckStatus, finding: tuple[str, Severity, str]
+) -> None:
+    assert change[0] in SEED
+    found_status, findings = check(SEED.replace(*change))
+    assert found_status is status
+    assert finding in findings
 
 
 def test_a_deadline_without_any_scheduled_batch_port_fails() -> None:
@@ -54,26 +75,6 @@ def test_a_deadline_without_any_scheduled_batch_port_fails() -> None:
     assert status is CheckStatus.FAILED
     codes = [code for code, _, _ in findings]
     assert codes[:2] == ["SLA_PORT_UNSCHEDULED", "SLA_FRESHNESS_UNENFORCEABLE"]
-
-
-def test_a_deadline_after_the_next_run_warns() -> None:
-    status, findings = check(SEED.replace('"0 2 * * *"', '"0 * * * *"'))
-    assert status is CheckStatus.PASSED_WITH_WARNINGS
-    assert (
-        "SLA_DEADLINE_AFTER_NEXT_RUN",
-        Severity.WARNING,
-        "data_product.sla.freshness",
-    ) in findings
-
-
-def test_availability_needs_a_freshness_to_measure() -> None:
-    status, findings = check(SEED.replace('    freshness: "Data available by 4am UTC"\n', ""))
-    assert status is CheckStatus.FAILED
-    assert (
-        "SLA_AVAILABILITY_UNMEASURABLE",
-        Severity.ERROR,
-        "data_product.sla.availability",
-    ) in findings
 
 
 def test_a_maximum_silence_covers_streaming_ports() -> None:

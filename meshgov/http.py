@@ -1,0 +1,28 @@
+"""What meshgov's small HTTP servers (catalog API, dashboard) share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
+def serve_until_interrupted(server: HTTPServer, on_close: Callable[[], None]) -> None:
+    """Serve until Ctrl-C (or SIGTERM raised as it), then close the server and `on_close`."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        on_close()
