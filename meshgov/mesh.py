@@ -14,20 +14,19 @@ from types import TracebackType
 
 from meshgov.broker.local import LocalBroker
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.cluster import configured_bootstrap, default_local_broker
-from meshgov.kafka.lag import group_lags
-from meshgov.paths import data_home
+from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.cluster import default_local_broker
+from meshgov.kafka.lag import LagProbe
+from meshgov.processors.registry import PROCESSORS
 from meshgov.settings import Settings
 from meshgov.supervisor import Child, Component, Event, Supervisor
 
-PROCESSORS = ("compatibility", "pii", "policy", "freshness", "quality", "verdicts", "catalog")
 LAG_EVERY = 5.0
 
 
 @dataclass(frozen=True)
 class MeshOptions:
-    bootstrap: str | None = None  # None: configured cluster, else the local broker
-    topic_prefix: str = ""
+    settings: Settings  # no bootstrap: the local broker, started if needed
     catalog_port: int = 8081
     dashboard_port: int = 8080
     log_dir: Path | None = None
@@ -47,7 +46,7 @@ def components(settings: Settings, catalog_port: int, dashboard_port: int) -> li
             name,
             [*meshgov, "run", name, *connection, "--log-level", "info"],
             ready_marker="Ready",
-            consumer_group=f"{settings.topic_prefix}meshgov-{name}",
+            consumer_group=settings.group(name),
         )
         for name in PROCESSORS
     ]
@@ -79,6 +78,7 @@ class LocalMesh:
         self.started_broker = False
         self.settings: Settings | None = None
         self.supervisor: Supervisor | None = None
+        self._lag: LagProbe | None = None
         self._last_lag = 0.0
 
     @property
@@ -90,21 +90,21 @@ class LocalMesh:
         return f"http://127.0.0.1:{self.options.dashboard_port}/"
 
     def __enter__(self) -> LocalMesh:
-        bootstrap = self.options.bootstrap or configured_bootstrap()
-        if bootstrap is None:
-            self.broker = default_local_broker()
+        settings = self.options.settings
+        if not settings.bootstrap:
+            self.broker = default_local_broker(settings)
             status = self.broker.status()
             if not status.running:
                 status = self.broker.start()
                 self.started_broker = True
-            bootstrap = status.bootstrap
-        self.settings = Settings.from_environment(bootstrap, self.options.topic_prefix)
-        TopicAdmin(bootstrap).ensure(
-            self.settings.topic_specs(),
-            self.settings.partitions,
-            self.settings.replication_factor,
+            settings = settings.with_bootstrap(status.bootstrap)
+        self.settings = settings
+        clients = KafkaClients(settings)
+        TopicAdmin(clients).ensure(
+            settings.topic_specs(), settings.partitions, settings.replication_factor
         )
-        log_dir = self.options.log_dir or data_home() / "logs"
+        self._lag = LagProbe(clients)
+        log_dir = self.options.log_dir or settings.log_dir
         self.supervisor = Supervisor(
             components(self.settings, self.options.catalog_port, self.options.dashboard_port),
             log_dir,
@@ -127,7 +127,7 @@ class LocalMesh:
         state = {
             "pid": os.getpid(),
             "bootstrap": self.settings.bootstrap if self.settings else None,
-            "topic_prefix": self.options.topic_prefix,
+            "topic_prefix": self.options.settings.topic_prefix,
             "catalog_url": self.catalog_url,
             "dashboard_url": self.dashboard_url,
             "components": {
@@ -135,7 +135,7 @@ class LocalMesh:
                 for c in self.supervisor.children
             },
         }
-        path = data_home() / "up.json"
+        path = self.options.settings.home / "up.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(state, indent=2))
@@ -155,8 +155,9 @@ class LocalMesh:
                 if c.component.consumer_group
             ]
             # Lag is informative: a broker slow to answer is not a reason to stop.
-            with contextlib.suppress(Exception):
-                self.supervisor.record_lag(group_lags(self.settings.bootstrap, groups))
+            if self._lag is not None:
+                with contextlib.suppress(Exception):
+                    self.supervisor.record_lag(self._lag.group_lags(groups))
 
     def ready(self) -> bool:
         assert self.supervisor is not None
@@ -180,5 +181,7 @@ class LocalMesh:
         if self.supervisor is not None:
             self.supervisor.stop_all()
             self._write_state()
+        if self._lag is not None:
+            self._lag.close()
         if self.broker is not None and self.started_broker:
             self.broker.stop()

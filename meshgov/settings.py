@@ -1,61 +1,128 @@
-"""How a meshgov process reaches its cluster and names its topics."""
+"""The one settings object of a meshgov process: how it reaches its cluster, names its
+topics, and where it keeps its data.
+
+Every entry point builds it once (`Settings.load(...)`) and passes it down; nothing else in
+meshgov reads the environment. Values come, first wins, from explicit arguments, MESHGOV_*
+variables (KAFKA_BOOTSTRAP_SERVERS too), then defaults. Kafka client properties (SASL, SSL,
+...) keep Kafka's own names, from the properties file named by MESHGOV_CLIENT_CONFIG and
+from MESHGOV_KAFKA_* variables (MESHGOV_KAFKA_SECURITY_PROTOCOL=SASL_SSL is
+security.protocol=SASL_SSL; variables win over the file); they are kept as secrets."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any
 
-from meshgov.kafka.cluster import resolve_bootstrap
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 
 DEFAULT_CHECKS = ("compatibility", "pii", "policy", "sla")
+KAFKA_ENV_PREFIX = "MESHGOV_KAFKA_"
 
 
-@dataclass(frozen=True)
-class Settings:
-    bootstrap: str
+def read_properties(path: Path) -> dict[str, str]:
+    """A Java-style properties file (key=value lines, # and ! comments)."""
+    properties = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith(("#", "!")):
+            continue
+        key, separator, value = text.partition("=")
+        if not separator:
+            raise ValueError(f"{path}, line {number}: expected key=value, got {text!r}")
+        properties[key.strip()] = value.strip()
+    return properties
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    base = os.environ.get(variable) or str(Path.home() / fallback)
+    return Path(base) / "meshgov"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MESHGOV_", frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    bootstrap: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "bootstrap", "MESHGOV_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"
+        ),
+    )
     # Prepended to every mesh.* topic and consumer group: several meshes (or test runs)
     # can share one cluster without seeing each other.
     topic_prefix: str = ""
-    partitions: int = 3
-    replication_factor: int = 1
-    policy_path: str | None = None  # the global governance policy file
+    partitions: int = Field(3, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    policy_path: str | None = Field(
+        None, validation_alias=AliasChoices("policy_path", "MESHGOV_POLICY")
+    )
     pii_clean_window_seconds: float = 600.0  # a PII leak resolves after this long clean
-    required_checks: tuple[str, ...] = DEFAULT_CHECKS
+    required_checks: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CHECKS
     verdict_timeout_seconds: float = 30.0  # a silent required check rejects (fail closed)
     quality_window_seconds: float = 60.0  # streaming quality rules judge windows this long
+    home: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
+    cache: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
+    client_config: Path | None = None
+    kafka: dict[str, SecretStr] = Field(default_factory=dict)
+    java_home: Path | None = Field(None, validation_alias=AliasChoices("java_home", "JAVA_HOME"))
+
+    @field_validator("required_checks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(check.strip() for check in value.split(",") if check.strip())
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _client_properties(cls, data: Any) -> Any:
+        """Kafka client properties: the file's, then MESHGOV_KAFKA_* variables, then any
+        given explicitly."""
+        if not isinstance(data, dict):
+            return data
+        properties: dict[str, Any] = {}
+        config = data.get("client_config") or os.environ.get("MESHGOV_CLIENT_CONFIG")
+        if config:
+            properties.update(read_properties(Path(config)))
+        for name, value in os.environ.items():
+            if name.startswith(KAFKA_ENV_PREFIX):
+                properties[name[len(KAFKA_ENV_PREFIX) :].lower().replace("_", ".")] = value
+        properties.update(data.get("kafka") or {})
+        return {**data, "kafka": properties}
+
+    @classmethod
+    def load(cls, **explicit: Any) -> Settings:
+        """Settings from explicit values (None means not given), the environment and
+        defaults."""
+        return cls(**{key: value for key, value in explicit.items() if value is not None})
+
+    def kafka_properties(self) -> dict[str, str]:
+        """The client properties in Kafka's names, secrets revealed: for building clients."""
+        return {key: value.get_secret_value() for key, value in self.kafka.items()}
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 
-    def topic_specs(self) -> list[TopicSpec]:
-        return [replace(spec, name=self.topic(spec.name)) for spec in MESH_TOPICS]
+    def group(self, name: str) -> str:
+        """A consumer group of this mesh."""
+        return f"{self.topic_prefix}meshgov-{name}"
 
-    @classmethod
-    def from_environment(
-        cls,
-        bootstrap: str | None = None,
-        topic_prefix: str | None = None,
-        partitions: int | None = None,
-        replication_factor: int | None = None,
-    ) -> Settings:
-        """Explicit values first, then MESHGOV_* variables, then defaults."""
-        env = os.environ
-        return cls(
-            bootstrap=resolve_bootstrap(bootstrap),
-            topic_prefix=topic_prefix
-            if topic_prefix is not None
-            else env.get("MESHGOV_TOPIC_PREFIX", ""),
-            partitions=partitions or int(env.get("MESHGOV_PARTITIONS", "3")),
-            replication_factor=replication_factor
-            or int(env.get("MESHGOV_REPLICATION_FACTOR", "1")),
-            policy_path=env.get("MESHGOV_POLICY") or None,
-            pii_clean_window_seconds=float(env.get("MESHGOV_PII_CLEAN_WINDOW_SECONDS", "600")),
-            required_checks=tuple(
-                c.strip()
-                for c in env.get("MESHGOV_REQUIRED_CHECKS", ",".join(DEFAULT_CHECKS)).split(",")
-                if c.strip()
-            ),
-            verdict_timeout_seconds=float(env.get("MESHGOV_VERDICT_TIMEOUT_SECONDS", "30")),
-            quality_window_seconds=float(env.get("MESHGOV_QUALITY_WINDOW_SECONDS", "60")),
-        )
+    def topic_specs(self) -> list[TopicSpec]:
+        return [spec.renamed(self.topic(spec.name)) for spec in MESH_TOPICS]
+
+    def with_bootstrap(self, bootstrap: str) -> Settings:
+        return self.model_copy(update={"bootstrap": bootstrap})
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the stream processors keep their local state (RocksDB)."""
+        return self.home / "state"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"

@@ -19,11 +19,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka.admin import AdminClient
-
 from meshgov.broker.errors import BrokerError
 from meshgov.broker.jars import ensure_kafka_jars, log4j_config
 from meshgov.broker.tools import find_java
+from meshgov.kafka.clients import KafkaClients
+from meshgov.settings import Settings
 
 JVM_FLAGS = (
     "-server",
@@ -76,7 +76,7 @@ def free_port() -> int:
 
 def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
     """True when a broker at `bootstrap` answers a metadata request with itself in it."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0}, logger=_SILENT)
+    admin = KafkaClients(Settings(bootstrap=bootstrap)).admin(log_level=0, logger=_SILENT)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except Exception:  # noqa: BLE001 - any failure means "not ready yet"
@@ -94,7 +94,9 @@ class LocalBroker:
         port: int = 9092,
         controller_port: int = 9093,
         heap: str = "512m",
+        java_home: Path | None = None,
     ) -> None:
+        self.java_home = java_home
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.port = port
@@ -161,7 +163,7 @@ class LocalBroker:
         if current.running:
             self._wait_ready(current.pid, timeout)
             return current
-        java = find_java()
+        java = find_java(self.java_home)
         libs = ensure_kafka_jars(self.cache_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._write_properties()

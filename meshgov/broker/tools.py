@@ -13,10 +13,10 @@ from meshgov.broker.errors import MissingToolError
 MIN_JAVA = 17
 
 
-def find_java() -> Path:
-    """The java binary of $JAVA_HOME, else of PATH; it must be Java 17 or newer."""
+def find_java(java_home: Path | None = None) -> Path:
+    """The java binary of `java_home` ($JAVA_HOME), else of PATH; Java 17 or newer."""
     candidates = []
-    if java_home := os.environ.get("JAVA_HOME"):
+    if java_home:
         candidates.append(Path(java_home) / "bin" / "java")
     if on_path := shutil.which("java"):
         candidates.append(Path(on_path))

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import uuid
-
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from meshgov.catalog.view import CatalogView
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CATALOG
 from meshgov.models.events import CatalogEntry
 from meshgov.settings import Settings
@@ -34,15 +31,10 @@ class LiveCatalog:
     def _follow(self) -> None:
         topic = self.settings.topic(CATALOG)
         codec = default_codec()
-        consumer = Consumer(
-            consumer_config(
-                self.settings.bootstrap,
-                **{"group.id": f"meshgov-catalog-api-{uuid.uuid4()}", "enable.auto.commit": False},
-            )
-        )
+        clients = KafkaClients(self.settings)
+        consumer = clients.consumer()
         try:
-            partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            clients.assign_all(consumer, [topic])
             while not self._stop.is_set():
                 message = consumer.poll(0.5)
                 if message is None or message.error():

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from meshgov.catalog.view import CatalogView
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CATALOG
 from meshgov.models.events import CatalogEntry
 from meshgov.settings import Settings
@@ -21,12 +20,7 @@ def read_catalog(settings: Settings, timeout: float = 30.0) -> CatalogView:
     topic = settings.topic(CATALOG)
     codec = default_codec()
     view = CatalogView()
-    consumer = Consumer(
-        consumer_config(
-            settings.bootstrap,
-            **{"group.id": f"meshgov-catalog-{uuid.uuid4()}", "enable.auto.commit": False},
-        )
-    )
+    consumer = KafkaClients(settings).consumer()
     try:
         partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
         ends = {

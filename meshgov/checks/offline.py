@@ -13,17 +13,18 @@ from meshgov.models.events import Registration, Verdict
 from meshgov.models.loading import parse_descriptor
 from meshgov.models.policy import GlobalPolicy
 
-REQUIRED = (compatibility.CHECK_NAME, pii.CHECK_NAME, policy.CHECK_NAME, sla.CHECK_NAME)
-
 
 def check_offline(
     registration: Registration,
     previous: Sequence[str],
     rules: GlobalPolicy,
+    required: Sequence[str],
     now: datetime | None = None,
 ) -> Verdict:
-    """The verdict `registration` would get if the descriptors in `previous` (oldest first)
-    had been accepted before it."""
+    """The verdict `registration` would get from the processors, with `required` checks
+    (the settings' required_checks, as the verdicts processor has them), if the descriptors
+    in `previous` (oldest first) had been accepted before it. A required check that no
+    processor runs is as silent as it would be on the mesh."""
     now = now or datetime.now(UTC)
     history: StoredHistory = {}
     binding: policy.Binding | None = None
@@ -39,6 +40,6 @@ def check_offline(
         policy.CHECK_NAME: policy.check_registration(registration, binding, rules, now),
         sla.CHECK_NAME: sla.check_registration(registration, now),
     }
-    verdict = decide(registration, results, REQUIRED, now, now, timedelta(0))
+    verdict = decide(registration, results, required, now, now, timedelta(0))
     assert verdict is not None  # every check answered
     return verdict

@@ -9,11 +9,18 @@ import click
 
 from meshgov.broker import KAFKA_VERSION, LocalBroker, ensure_kafka_jars
 from meshgov.cli.errors import reported_errors
-from meshgov.paths import cache_home, data_home
+from meshgov.settings import Settings
 
 
 def _broker(data_dir: Path | None, port: int, controller_port: int) -> LocalBroker:
-    return LocalBroker(data_dir or data_home() / "kafka", cache_home(), port, controller_port)
+    settings = Settings.load()
+    return LocalBroker(
+        data_dir or settings.home / "kafka",
+        settings.cache,
+        port,
+        controller_port,
+        java_home=settings.java_home,
+    )
 
 
 _data_dir = click.option(
@@ -77,5 +84,5 @@ def status(data_dir: Path | None) -> None:
 def fetch() -> None:
     """Fetch Kafka's jars from Maven Central into the cache, without starting anything."""
     with reported_errors():
-        libs = ensure_kafka_jars(cache_home())
+        libs = ensure_kafka_jars(Settings.load().cache)
     click.echo(f"Kafka {KAFKA_VERSION}: {sum(1 for _ in libs.glob('*.jar'))} jars in {libs}")

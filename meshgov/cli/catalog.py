@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
 from meshgov.catalog.reader import read_catalog
 from meshgov.catalog.view import CatalogView
 from meshgov.cli.errors import echo_table, reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.settings import Settings
 
-_connection = [
-    click.option("--bootstrap-servers", "bootstrap"),
-    click.option("--topic-prefix", default=None),
-]
 
-
-def _view(bootstrap: str | None, topic_prefix: str | None) -> CatalogView:
+def _view(settings: Settings) -> CatalogView:
     with reported_errors():
-        return read_catalog(Settings.from_environment(bootstrap, topic_prefix))
+        return read_catalog(settings)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def connection(function: F) -> F:
-    """The options that say which cluster and topics to read."""
-    for option in reversed(_connection):
-        function = option(function)
-    return function
+connection = mesh_settings()
 
 
 @click.group()
@@ -52,11 +39,10 @@ def search(
     owner: str | None,
     tag: str | None,
     as_json: bool,
-    bootstrap: str | None,
-    topic_prefix: str | None,
+    settings: Settings,
 ) -> None:
     """Products matching TEXT (all words) and the filters."""
-    found = _view(bootstrap, topic_prefix).search(text, domain, owner, tag)
+    found = _view(settings).search(text, domain, owner, tag)
     if as_json:
         click.echo(json.dumps([e.model_dump(mode="json", exclude={"descriptor"}) for e in found]))
         return
@@ -72,9 +58,9 @@ def search(
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 @connection
-def show(name: str, as_json: bool, bootstrap: str | None, topic_prefix: str | None) -> None:
+def show(name: str, as_json: bool, settings: Settings) -> None:
     """One product: versions, status, health, lineage, descriptor."""
-    entry = _view(bootstrap, topic_prefix).get(name)
+    entry = _view(settings).get(name)
     if entry is None:
         raise click.ClickException(f"no product named {name!r} in the catalog")
     if as_json:
@@ -106,11 +92,9 @@ def show(name: str, as_json: bool, bootstrap: str | None, topic_prefix: str | No
 )
 @click.option("--json", "as_json", is_flag=True)
 @connection
-def lineage(
-    name: str, direction: str, as_json: bool, bootstrap: str | None, topic_prefix: str | None
-) -> None:
+def lineage(name: str, direction: str, as_json: bool, settings: Settings) -> None:
     """What NAME consumes (up) and what consumes it (down), transitively."""
-    view = _view(bootstrap, topic_prefix)
+    view = _view(settings)
     if view.get(name) is None:
         raise click.ClickException(f"no product named {name!r} in the catalog")
     result = {
@@ -134,14 +118,13 @@ def lineage(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True)
 @connection
-def serve(host: str, port: int, bootstrap: str | None, topic_prefix: str | None) -> None:
+def serve(host: str, port: int, settings: Settings) -> None:
     """Serve search and lookup over HTTP (JSON) until interrupted."""
     from meshgov.catalog.http import make_server
     from meshgov.catalog.live import LiveCatalog
     from meshgov.http import serve_until_interrupted
 
-    with reported_errors():
-        live = LiveCatalog(Settings.from_environment(bootstrap, topic_prefix))
+    live = LiveCatalog(settings)
     live.start()
     server = make_server(live, host, port)
     click.echo(f"catalog API on http://{host}:{server.server_port}/products")

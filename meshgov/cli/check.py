@@ -13,6 +13,7 @@ from meshgov.client.registration import build_registration
 from meshgov.models.events import Decision
 from meshgov.models.loading import DescriptorError
 from meshgov.models.policy import load_policy
+from meshgov.settings import Settings
 
 
 @click.command()
@@ -27,7 +28,6 @@ from meshgov.models.policy import load_policy
     "--policy",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    envvar="MESHGOV_POLICY",
     help="Global policy file [default: $MESHGOV_POLICY].",
 )
 @click.option("--as", "submitted_by", help="Who submits [default: user@host].")
@@ -42,10 +42,14 @@ def check(
     """Run the compatibility, pii and policy checks on DESCRIPTOR as the platform would.
     Exit 0 accepted or scheduled, 1 rejected, 2 on error."""
     try:
-        rules = load_policy(policy)
+        settings = Settings.load(policy_path=policy)
+        rules = load_policy(settings.policy_path)
         registration = build_registration(descriptor, submitted_by)
         verdict = check_offline(
-            registration, [p.read_text(encoding="utf-8") for p in previous], rules
+            registration,
+            [p.read_text(encoding="utf-8") for p in previous],
+            rules,
+            settings.required_checks,
         )
     except DescriptorError as error:
         click.secho(str(error), fg="red", err=True)

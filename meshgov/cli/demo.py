@@ -18,7 +18,7 @@ from meshgov.cli.up import StatusDisplay, interrupt
 from meshgov.demo.player import Player
 from meshgov.demo.watch import MeshWatch, describe, summary, summary_table
 from meshgov.mesh import LocalMesh, MeshOptions
-from meshgov.paths import data_home
+from meshgov.settings import Settings
 
 
 @click.command()
@@ -39,12 +39,13 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None) -> None:
     prefix = f"demo-{uuid.uuid4().hex[:6]}."
     catalog_port, dashboard_port = (8081, 8080) if keep else (free_port(), free_port())
     display = StatusDisplay(interactive=False)
+    with reported_errors():
+        settings = Settings.load(bootstrap=bootstrap, topic_prefix=prefix)
     options = MeshOptions(
-        bootstrap,
-        prefix,
+        settings,
         catalog_port,
         dashboard_port,
-        log_dir=data_home() / "logs" / prefix.rstrip("."),
+        log_dir=settings.log_dir / prefix.rstrip("."),
     )
     signal.signal(signal.SIGTERM, interrupt)
     started = time.monotonic()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from meshgov.cli.errors import EXIT_ERROR, reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.client.outputs import publish_output
 from meshgov.models.events import ColumnStats
 from meshgov.settings import Settings
@@ -57,8 +58,7 @@ def _instant(value: str | None) -> datetime | None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON Lines of a few rows, for PII inspection.",
 )
-@click.option("--bootstrap-servers", "bootstrap")
-@click.option("--topic-prefix", default=None)
+@mesh_settings()
 def output(
     product: str,
     port: str,
@@ -70,8 +70,7 @@ def output(
     interval_end: str | None,
     columns: tuple[str, ...],
     sample: Path | None,
-    bootstrap: str | None,
-    topic_prefix: str | None,
+    settings: Settings,
 ) -> None:
     """Publish an OutputPublished event for a batch run of PRODUCT."""
     sample_rows = []
@@ -84,7 +83,6 @@ def output(
                     raise click.BadParameter(f"{sample}, line {number}: {exc.msg}") from None
                 sample_rows.append({k: None if v is None else str(v) for k, v in row.items()})
     with reported_errors():
-        settings = Settings.from_environment(bootstrap, topic_prefix)
         try:
             published = publish_output(
                 product,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from meshgov.cli.errors import EXIT_ERROR, reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.client.registration import (
     RegistrationTimeoutError,
     build_registration,
@@ -47,19 +48,13 @@ def print_verdict(verdict: Verdict) -> None:
 
 @click.command()
 @click.argument("descriptor", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--bootstrap-servers",
-    "bootstrap",
-    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker]",
-)
-@click.option("--topic-prefix", default=None)
+@mesh_settings()
 @click.option("--as", "submitted_by", help="Who submits [default: user@host].")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the verdict.")
 @click.option("--no-wait", is_flag=True, help="Publish and return at once.")
 def register(
     descriptor: Path,
-    bootstrap: str | None,
-    topic_prefix: str | None,
+    settings: Settings,
     submitted_by: str | None,
     timeout: float,
     no_wait: bool,
@@ -68,7 +63,6 @@ def register(
     2 on error or no verdict in time."""
     try:
         with reported_errors():
-            settings = Settings.from_environment(bootstrap, topic_prefix)
             if no_wait:
                 registration = build_registration(descriptor, submitted_by)
                 publish(settings, registration)

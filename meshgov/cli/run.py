@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import warnings
 
 import click
 
 from meshgov.cli.errors import reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import KafkaClients
 from meshgov.settings import Settings
 
 
 @click.command()
 @click.argument("processor")
-@click.option(
-    "--bootstrap-servers",
-    "bootstrap",
-    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker]",
-)
-@click.option(
-    "--topic-prefix", default=None, help="Prefix of every topic [default: $MESHGOV_TOPIC_PREFIX]."
-)
-@click.option("--partitions", type=int, default=None, help="Partitions of new topics [default: 3].")
+@mesh_settings(partitions=True)
 @click.option(
     "--policy",
     type=click.Path(exists=True, dir_okay=False),
@@ -34,9 +28,7 @@ from meshgov.settings import Settings
 @click.option("--port", default=8080, show_default=True, help="The dashboard's port.")
 def run(
     processor: str,
-    bootstrap: str | None,
-    topic_prefix: str | None,
-    partitions: int | None,
+    settings: Settings,
     policy: str | None,
     log_level: str,
     host: str,
@@ -44,37 +36,32 @@ def run(
 ) -> None:
     """Run stream processor PROCESSOR (e.g. compatibility), or the dashboard, until
     interrupted."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if policy is not None:
+        settings = settings.model_copy(update={"policy_path": policy})
+    clients = KafkaClients(settings)
     if processor == "dashboard":
         from meshgov.dashboard.server import serve
 
         with reported_errors():
-            settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
-            TopicAdmin(settings.bootstrap).ensure(
+            TopicAdmin(clients).ensure(
                 settings.topic_specs(), settings.partitions, settings.replication_factor
             )
         serve(settings, host, port, ready=click.echo)
         return
-    from faust.worker import Worker
-
-    import services
+    # confluent-kafka's registry client, which Quix Streams imports, imports authlib's
+    # deprecated httpx integration.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from meshgov.processors.registry import processor as find
+    from meshgov.processors.runtime import ProcessorApp, ensure_topics
 
     try:
-        build = services.load(processor)
+        spec = find(processor)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="PROCESSOR") from None
     with reported_errors():
-        settings = Settings.from_environment(bootstrap, topic_prefix, partitions)
-        if policy is not None:
-            settings = replace(settings, policy_path=policy)
-        app = build(settings)
-        TopicAdmin(settings.bootstrap).ensure(
-            [
-                *settings.topic_specs(),
-                *services.internal_topics(processor, settings),
-                *services.changelog_topics(app),
-            ],
-            settings.partitions,
-            settings.replication_factor,
-        )
-    logging.getLogger("meshgov").setLevel(log_level.upper())
-    Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
+        ensure_topics(spec, settings, clients)
+        app = ProcessorApp(spec, settings, clients)
+    app.run()

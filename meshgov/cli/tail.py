@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import click
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END
 
 from meshgov.cli.errors import reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import BreachState, Decision, SlaBreach, Verdict
 from meshgov.settings import Settings
@@ -57,12 +57,7 @@ def describe_breach(breach: SlaBreach) -> str:
 @click.option("--product", help="Only this product.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, one event per line.")
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest retained event.")
-@click.option(
-    "--bootstrap-servers",
-    "bootstrap",
-    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker]",
-)
-@click.option("--topic-prefix", default=None)
+@mesh_settings()
 @click.option("--max-events", type=int, default=None, help="Stop after this many events.")
 @click.option(
     "--idle-timeout", type=float, default=None, help="Stop after this many quiet seconds."
@@ -72,27 +67,21 @@ def tail(
     product: str | None,
     as_json: bool,
     from_beginning: bool,
-    bootstrap: str | None,
-    topic_prefix: str | None,
+    settings: Settings,
     max_events: int | None,
     idle_timeout: float | None,
 ) -> None:
     """Follow mesh.verdicts or mesh.sla-breaches until interrupted."""
     topic_name, event_type = STREAMS[stream]
     codec = default_codec()
-    with reported_errors():
-        settings = Settings.from_environment(bootstrap, topic_prefix)
-        topic = settings.topic(topic_name)
-        consumer = Consumer(
-            consumer_config(
-                settings.bootstrap,
-                **{"group.id": f"meshgov-tail-{uuid.uuid4()}", "enable.auto.commit": False},
-            )
-        )
+    topic = settings.topic(topic_name)
+    clients = KafkaClients(settings)
+    consumer = clients.consumer()
     try:
-        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        start = OFFSET_BEGINNING if from_beginning else OFFSET_END
-        consumer.assign([TopicPartition(topic, p, start) for p in partitions])
+        with reported_errors():
+            clients.assign_all(
+                consumer, [topic], OFFSET_BEGINNING if from_beginning else OFFSET_END
+            )
         shown, last = 0, time.monotonic()
         while max_events is None or shown < max_events:
             if idle_timeout is not None and time.monotonic() - last > idle_timeout:

@@ -5,15 +5,10 @@ from __future__ import annotations
 import click
 
 from meshgov.cli.errors import echo_table, reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.cluster import resolve_bootstrap
-from meshgov.kafka.topics import MESH_TOPICS
-
-bootstrap_option = click.option(
-    "--bootstrap-servers",
-    "bootstrap",
-    help="Kafka bootstrap servers [default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker].",
-)
+from meshgov.kafka.clients import KafkaClients
+from meshgov.settings import Settings
 
 
 @click.group()
@@ -22,14 +17,17 @@ def topics() -> None:
 
 
 @topics.command()
-@bootstrap_option
-@click.option("--partitions", default=3, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--replication-factor", default=1, show_default=True, type=click.IntRange(1, 16))
-def ensure(bootstrap: str | None, partitions: int, replication_factor: int) -> None:
+@mesh_settings(partitions=True)
+@click.option("--replication-factor", default=None, type=click.IntRange(1, 16))
+def ensure(settings: Settings, replication_factor: int | None) -> None:
     """Create every mesh.* topic that is missing and align the configs of the others."""
     with reported_errors():
-        admin = TopicAdmin(resolve_bootstrap(bootstrap))
-        reports = admin.ensure(MESH_TOPICS, partitions, replication_factor)
+        admin = TopicAdmin(KafkaClients(settings))
+        reports = admin.ensure(
+            settings.topic_specs(),
+            settings.partitions,
+            replication_factor or settings.replication_factor,
+        )
     rows = [("TOPIC", "ACTION", "PARTITIONS", "NOTE")]
     for report in reports:
         note = ", ".join(report.changed_configs) or ""
@@ -40,15 +38,16 @@ def ensure(bootstrap: str | None, partitions: int, replication_factor: int) -> N
 
 
 @topics.command(name="list")
-@bootstrap_option
-def list_topics(bootstrap: str | None) -> None:
+@mesh_settings()
+def list_topics(settings: Settings) -> None:
     """Show the mesh.* topics with their value type and cleanup policy."""
     with reported_errors():
-        admin = TopicAdmin(resolve_bootstrap(bootstrap))
+        admin = TopicAdmin(KafkaClients(settings))
         rows = [("TOPIC", "VALUE", "CLEANUP", "PARTITIONS")]
         present = admin.partition_counts()
-        for spec in MESH_TOPICS:
+        for spec in settings.topic_specs():
             count = present.get(spec.name)
             cleanup = admin.topic_configs(spec.name)["cleanup.policy"] if count else "-"
-            rows.append((spec.name, spec.value_type, cleanup, str(count) if count else "missing"))
+            value = spec.value_type.__name__ if spec.value_type else "-"
+            rows.append((spec.name, value, cleanup, str(count) if count else "missing"))
     echo_table(rows)

@@ -12,7 +12,9 @@ from types import FrameType
 import click
 
 from meshgov.cli.errors import reported_errors
+from meshgov.cli.options import mesh_settings
 from meshgov.mesh import LocalMesh, MeshOptions
+from meshgov.settings import Settings
 from meshgov.supervisor import Child
 
 
@@ -58,19 +60,15 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @click.command()
-@click.option(
-    "--bootstrap-servers",
-    "bootstrap",
-    help="[default: $KAFKA_BOOTSTRAP_SERVERS, else the local broker, started if needed]",
-)
-@click.option("--topic-prefix", default="", help="Prefix of every topic and group.")
+@mesh_settings(resolve_cluster=False)
 @click.option("--catalog-port", default=8081, show_default=True)
 @click.option("--dashboard-port", default=8080, show_default=True)
-def up(bootstrap: str | None, topic_prefix: str, catalog_port: int, dashboard_port: int) -> None:
-    """Run the whole mesh here until interrupted: broker, topics, every processor and the
-    catalog API. Crashed processors are restarted; Ctrl-C stops everything cleanly."""
+def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
+    """Run the whole mesh here until interrupted: broker (the local one, started if needed,
+    unless a cluster is configured), topics, every processor and the catalog API. Crashed
+    processors are restarted; Ctrl-C stops everything cleanly."""
     display = StatusDisplay(sys.stdout.isatty())
-    options = MeshOptions(bootstrap, topic_prefix, catalog_port, dashboard_port)
+    options = MeshOptions(settings, catalog_port, dashboard_port)
     signal.signal(signal.SIGTERM, interrupt)
     with reported_errors(), LocalMesh(options, display.event) as mesh:
         assert mesh.settings is not None

@@ -6,10 +6,8 @@ import getpass
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from confluent_kafka import Producer
-
-from meshgov.codec import default_codec
-from meshgov.kafka.clients import producer_config
+from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients
+from meshgov.kafka.cluster import resolve
 from meshgov.kafka.topics import OUTPUTS
 from meshgov.models import ids
 from meshgov.models.events import ColumnStats, OutputPublished
@@ -66,7 +64,7 @@ def publish_output(
     published_at: datetime | None = None,
 ) -> OutputPublished:
     """Publish an OutputPublished event to mesh.outputs and return it."""
-    settings = settings or Settings.from_environment()
+    settings = resolve(settings or Settings.load())
     output = output_event(
         product,
         port,
@@ -81,16 +79,8 @@ def publish_output(
         published_by=published_by,
         published_at=published_at,
     )
-    producer = Producer(producer_config(settings.bootstrap))
-    errors: list[str] = []
-    producer.produce(
-        settings.topic(OUTPUTS),
-        key=product.encode(),
-        value=default_codec().encode(output),
-        on_delivery=lambda error, _message: errors.append(str(error)) if error else None,
-    )
-    if producer.flush(30) != 0 or errors:
-        raise ConnectionError(
-            f"could not publish the output: {'; '.join(errors) or 'broker unreachable'}"
-        )
+    try:
+        EventPublisher(KafkaClients(settings)).publish(OUTPUTS, output)
+    except DeliveryError as error:
+        raise ConnectionError(f"could not publish the output: {error}") from None
     return output

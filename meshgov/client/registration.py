@@ -9,10 +9,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_END
 
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import producer_config
+from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients
+from meshgov.kafka.cluster import resolve
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
 from meshgov.models.events import Registration, Verdict
 from meshgov.models.loading import load_descriptor, parse_descriptor
@@ -61,23 +62,14 @@ def register_data_product(
     timeout: float = 60.0,
 ) -> Verdict:
     """Publish a registration and return its verdict (RegistrationTimeoutError if none comes)."""
-    settings = settings or Settings.from_environment()
+    settings = resolve(settings or Settings.load())
     registration = build_registration(descriptor, submitted_by)
     codec = default_codec()
-    verdicts_topic = settings.topic(VERDICTS)
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "group.id": f"meshgov-register-{registration.registration_id}",
-            "enable.auto.commit": False,
-        }
-    )
+    clients = KafkaClients(settings)
+    consumer = clients.consumer()
     try:
         # Listen from the current end before publishing, so the verdict cannot be missed.
-        metadata = consumer.list_topics(verdicts_topic, timeout=30).topics[verdicts_topic]
-        consumer.assign(
-            [TopicPartition(verdicts_topic, p, OFFSET_END) for p in metadata.partitions]
-        )
+        clients.assign_all(consumer, [settings.topic(VERDICTS)], OFFSET_END)
         publish(settings, registration)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -96,15 +88,7 @@ def register_data_product(
 
 
 def publish(settings: Settings, registration: Registration) -> None:
-    producer = Producer(producer_config(settings.bootstrap))
-    errors: list[str] = []
-    producer.produce(
-        settings.topic(REGISTRATIONS),
-        key=registration.product.encode(),
-        value=default_codec().encode(registration),
-        on_delivery=lambda error, _message: errors.append(str(error)) if error else None,
-    )
-    if producer.flush(30) != 0 or errors:
-        raise ConnectionError(
-            f"could not publish the registration: {'; '.join(errors) or 'broker unreachable'}"
-        )
+    try:
+        EventPublisher(KafkaClients(settings)).publish(REGISTRATIONS, registration)
+    except DeliveryError as error:
+        raise ConnectionError(f"could not publish the registration: {error}") from None

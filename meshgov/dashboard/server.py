@@ -25,6 +25,7 @@ from meshgov.client.registration import build_registration, publish
 from meshgov.dashboard.hub import Hub
 from meshgov.dashboard.state import MeshState
 from meshgov.http import send_json, serve_until_interrupted
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
 from meshgov.models.events import Event
@@ -46,7 +47,7 @@ class MeshFollower:
         self.hub = hub
         self.lock = threading.Lock()
         topics = [settings.topic(t) for t in (CATALOG, VERDICTS, SLA_BREACHES)]
-        self._follower = EventFollower(settings.bootstrap, topics, self._apply, "dashboard")
+        self._follower = EventFollower(KafkaClients(settings), topics, self._apply, "dashboard")
 
     def start(self) -> None:
         self._follower.start()

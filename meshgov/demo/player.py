@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import Producer
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.checks.freshness.schedule import Schedule
@@ -23,7 +22,7 @@ from meshgov.codec.single_object import MARKER
 from meshgov.demo.scenario import CRON, PRODUCTS, WITHIN, Product, rejected_and_scheduled
 from meshgov.demo.watch import MeshWatch, Seen
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.clients import producer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, TopicSpec
 from meshgov.models.events import ColumnStats, Event
 from meshgov.models.sla import Freshness
@@ -41,7 +40,8 @@ class Player:
         self.watch = watch
         self.say = say
         self.codec = default_codec()
-        self.producer = Producer(producer_config(settings.bootstrap, **{"linger.ms": 5}))
+        self.clients = KafkaClients(settings)
+        self.producer = self.clients.producer(**{"linger.ms": 5})
         self.schedule = Schedule(CRON, "UTC", Freshness.model_validate(WITHIN))
 
     def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
@@ -59,8 +59,8 @@ class Player:
 
     def play(self) -> None:
         streaming = [p for p in PRODUCTS if p.streaming]
-        TopicAdmin(self.settings.bootstrap).ensure(
-            [TopicSpec(self.settings.topic(p.topic), "product", {}) for p in streaming],
+        TopicAdmin(self.clients).ensure(
+            [TopicSpec(self.settings.topic(p.topic), None, {}) for p in streaming],
             self.settings.partitions,
             self.settings.replication_factor,
         )

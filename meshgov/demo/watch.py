@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import BreachState, Decision, Event, SlaBreach, Verdict
@@ -44,7 +45,7 @@ class MeshWatch:
         self.seen = Seen()
         self._ids: set[str] = set()
         topics = [settings.topic(VERDICTS), settings.topic(SLA_BREACHES)]
-        self._follower = EventFollower(settings.bootstrap, topics, self._on_event, "demo-watch")
+        self._follower = EventFollower(KafkaClients(settings), topics, self._on_event, "demo-watch")
 
     def start(self) -> None:
         self._follower.start()

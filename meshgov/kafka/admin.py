@@ -9,7 +9,6 @@ from enum import StrEnum
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
-    AdminClient,
     AlterConfigOpType,
     ConfigEntry,
     ConfigResource,
@@ -17,6 +16,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 
 
@@ -36,10 +36,9 @@ class TopicReport:
 
 
 class TopicAdmin:
-    def __init__(self, bootstrap: str, timeout: float = 30.0) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, clients: KafkaClients, timeout: float = 30.0) -> None:
         self.timeout = timeout
-        self._admin = AdminClient({"bootstrap.servers": bootstrap})
+        self._admin = clients.admin()
 
     def ensure(
         self,

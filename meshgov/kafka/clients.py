@@ -1,54 +1,140 @@
-"""Kafka client settings every meshgov producer and consumer shares.
+"""The one way meshgov builds Kafka clients: producers, consumers, the admin client and the
+stream processors' connection, all from one `Settings`, so SASL, TLS (CA, client certificate
+and key) and every other client property reach each of them alike.
 
-Connection settings (SASL, SSL, ...) use Kafka's own property names, from a properties file
-named by $MESHGOV_CLIENT_CONFIG and from MESHGOV_KAFKA_* variables
-(MESHGOV_KAFKA_SECURITY_PROTOCOL=SASL_SSL is security.protocol=SASL_SSL); variables win."""
+Every producer places keys with murmur2, as Java clients (and so Kafka Connect, Kafka
+Streams and ksqlDB) do: a product's events then share a partition number on every topic
+whoever wrote them, which the processors' per-product state relies on."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-ENV_PREFIX = "MESHGOV_KAFKA_"
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, Producer
+from confluent_kafka import TopicPartition as TopicPartition
+from confluent_kafka.admin import AdminClient
 
+from meshgov.codec import default_codec
+from meshgov.models.events import Event
+from meshgov.settings import Settings
 
-def read_properties(path: Path) -> dict[str, str]:
-    properties = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.strip()
-        if not text or text.startswith(("#", "!")):
-            continue
-        key, separator, value = text.partition("=")
-        if not separator:
-            raise ValueError(f"{path}, line {number}: expected key=value, got {text!r}")
-        properties[key.strip()] = value.strip()
-    return properties
+if TYPE_CHECKING:
+    from quixstreams.kafka.configuration import ConnectionConfig
 
-
-def connection_properties() -> dict[str, str]:
-    properties: dict[str, str] = {}
-    if config := os.environ.get("MESHGOV_CLIENT_CONFIG"):
-        properties.update(read_properties(Path(config)))
-    for name, value in os.environ.items():
-        if name.startswith(ENV_PREFIX):
-            properties[name[len(ENV_PREFIX) :].lower().replace("_", ".")] = value
-    return properties
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "acks": "all",
+    "enable.idempotence": True,
+    "partitioner": "murmur2_random",
+}
 
 
-def consumer_config(bootstrap: str, **extra: Any) -> dict[str, Any]:
-    return {"bootstrap.servers": bootstrap, **connection_properties(), **extra}
+class DeliveryError(RuntimeError):
+    """Records the broker did not acknowledge."""
 
 
-def producer_config(bootstrap: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": bootstrap,
-        **connection_properties(),
-        "acks": "all",
-        "enable.idempotence": True,
-        # The processors (faust, aiokafka) place keys like Java clients, with murmur2; the
-        # default of librdkafka (CRC32) would put a product's events on another partition
-        # than its check results and verdicts, and split the join of them.
-        "partitioner": "murmur2_random",
-        **extra,
-    }
+class KafkaClients:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.bootstrap:
+            raise ValueError("no bootstrap servers in the settings")
+        self.settings = settings
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.bootstrap
+
+    def common_config(self) -> dict[str, Any]:
+        return {"bootstrap.servers": self.settings.bootstrap, **self.settings.kafka_properties()}
+
+    def producer_config(self, **extra: Any) -> dict[str, Any]:
+        return {**self.common_config(), **PRODUCER_DEFAULTS, **extra}
+
+    def consumer_config(self, group: str | None = None, **extra: Any) -> dict[str, Any]:
+        """A consumer in `group`, or in a group of its own that never commits."""
+        config: dict[str, Any] = {
+            **self.common_config(),
+            "group.id": group or f"meshgov-reader-{uuid.uuid4()}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+        return {**config, **extra}
+
+    def producer(self, **extra: Any) -> Producer:
+        return Producer(self.producer_config(**extra))
+
+    def consumer(self, group: str | None = None, **extra: Any) -> Consumer:
+        return Consumer(self.consumer_config(group, **extra))
+
+    def admin(self, **extra: Any) -> AdminClient:
+        return AdminClient({**self.common_config(), **extra})
+
+    def stream_connection(self) -> tuple[ConnectionConfig, dict[str, Any]]:
+        """The stream processors' connection: the settings Quix Streams types, and every
+        other client property as extra configuration."""
+        from quixstreams.kafka.configuration import ConnectionConfig
+
+        common = self.common_config()
+        connection = ConnectionConfig.from_librdkafka_dict(common, ignore_extras=True)
+        known = set(connection.as_librdkafka_dict())
+        return connection, {key: value for key, value in common.items() if key not in known}
+
+    def assign_all(
+        self,
+        consumer: Consumer,
+        topics: Iterable[str],
+        offset: int = OFFSET_BEGINNING,
+        timeout: float = 30.0,
+    ) -> list[TopicPartition]:
+        """Assign every partition of `topics` to `consumer`, starting at `offset`."""
+        assignment = []
+        for topic in topics:
+            metadata = consumer.list_topics(topic, timeout=timeout).topics[topic]
+            if metadata.error is not None:
+                raise KafkaException(metadata.error)
+            assignment += [TopicPartition(topic, p, offset) for p in sorted(metadata.partitions)]
+        consumer.assign(assignment)
+        return assignment
+
+
+class EventPublisher:
+    """Publishes meshgov events, Avro-encoded and keyed by product, and raises unless every
+    one was acknowledged."""
+
+    def __init__(self, clients: KafkaClients, **extra: Any) -> None:
+        self.clients = clients
+        self.producer = clients.producer(**extra)
+        self.codec = default_codec()
+        self._errors: list[str] = []
+
+    def _delivered(self, error: object, message: Message) -> None:
+        if error is not None:
+            self._errors.append(f"{message.topic()}: {error}")
+
+    def send(self, topic: str, event: Event) -> None:
+        """Queue one event on mesh topic `topic` (a name without the mesh's prefix)."""
+        self.send_raw(
+            self.clients.settings.topic(topic),
+            event.kafka_key().encode(),
+            self.codec.encode(event),
+        )
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        while True:
+            try:
+                self.producer.produce(topic, key=key, value=value, on_delivery=self._delivered)
+                return
+            except BufferError:  # the local queue is full: let deliveries drain it
+                self.producer.poll(0.1)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        remaining = self.producer.flush(timeout)
+        errors, self._errors = self._errors, []
+        if remaining:
+            raise DeliveryError(f"{remaining} records not delivered within {timeout:.0f} s")
+        if errors:
+            raise DeliveryError("; ".join(errors[:5]))
+
+    def publish(self, topic: str, event: Event, timeout: float = 30.0) -> None:
+        self.send(topic, event)
+        self.flush(timeout)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import consumer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.models.events import Event
 
 
@@ -20,12 +17,12 @@ class EventFollower:
 
     def __init__(
         self,
-        bootstrap: str,
+        clients: KafkaClients,
         topics: Sequence[str],
         handle: Callable[[Event], None],
         name: str,
     ) -> None:
-        self.bootstrap = bootstrap
+        self.clients = clients
         self.topics = list(topics)
         self.handle = handle
         self.name = name
@@ -41,22 +38,9 @@ class EventFollower:
 
     def _run(self) -> None:
         codec = default_codec()
-        consumer = Consumer(
-            consumer_config(
-                self.bootstrap,
-                **{
-                    "group.id": f"meshgov-{self.name}-{uuid.uuid4()}",
-                    "enable.auto.commit": False,
-                    "fetch.wait.max.ms": 50,
-                },
-            )
-        )
+        consumer = self.clients.consumer(None, **{"fetch.wait.max.ms": 50})
         try:
-            assignment = []
-            for topic in self.topics:
-                partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-                assignment += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions]
-            consumer.assign(assignment)
+            self.clients.assign_all(consumer, self.topics)
             while not self._stop.is_set():
                 for message in consumer.consume(500, 0.1):
                     if message.error() or message.value() is None:

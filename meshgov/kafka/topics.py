@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from meshgov.models.events import (
+    CatalogEntry,
+    CheckResult,
+    DeadLetter,
+    Event,
+    OutputPublished,
+    Registration,
+    SlaBreach,
+    Verdict,
+)
 
 DAY_MS = 24 * 60 * 60 * 1000
 LONG_RETENTION_MS = 365 * DAY_MS
@@ -11,8 +22,11 @@ LONG_RETENTION_MS = 365 * DAY_MS
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
-    value_type: str
+    value_type: type[Event] | None  # None: a processor's internal topic
     configs: dict[str, str] = field(default_factory=dict)
+
+    def renamed(self, name: str) -> TopicSpec:
+        return replace(self, name=name)
 
 
 REGISTRATIONS = "mesh.registrations"
@@ -26,18 +40,18 @@ DEAD_LETTERS = "mesh.dead-letters"
 MESH_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         REGISTRATIONS,
-        "Registration",
+        Registration,
         {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)},
     ),
     TopicSpec(
-        CHECK_RESULTS, "CheckResult", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
+        CHECK_RESULTS, CheckResult, {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
     ),
     TopicSpec(
-        VERDICTS, "Verdict", {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)}
+        VERDICTS, Verdict, {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)}
     ),
     TopicSpec(
         CATALOG,
-        "CatalogEntry",
+        CatalogEntry,
         {
             "cleanup.policy": "compact",
             "min.cleanable.dirty.ratio": "0.1",
@@ -45,21 +59,14 @@ MESH_TOPICS: tuple[TopicSpec, ...] = (
         },
     ),
     TopicSpec(
-        OUTPUTS, "OutputPublished", {"cleanup.policy": "delete", "retention.ms": str(35 * DAY_MS)}
+        OUTPUTS, OutputPublished, {"cleanup.policy": "delete", "retention.ms": str(35 * DAY_MS)}
     ),
     TopicSpec(
         SLA_BREACHES,
-        "SlaBreach",
+        SlaBreach,
         {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)},
     ),
     TopicSpec(
-        DEAD_LETTERS, "DeadLetter", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)}
+        DEAD_LETTERS, DeadLetter, {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)}
     ),
 )
-
-
-def topic_spec(name: str) -> TopicSpec:
-    for spec in MESH_TOPICS:
-        if spec.name == name:
-            return spec
-    raise KeyError(f"{name!r} is not a mesh topic")

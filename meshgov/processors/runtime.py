@@ -1,0 +1,280 @@
+"""Running a processor on Quix Streams: the only place records meet handlers.
+
+A processor reads its input topics (mesh topics and its own signals topic, co-partitioned
+by product) as one stream, with one state store: the state of a product is a JSON document
+in RocksDB, backed by a compacted changelog topic and recovered from it on start. For each
+record the runtime decodes it, loads the product's state, calls the processor's pure
+`handle(state, message, now)`, stores the new state and produces the outputs. Quix Streams
+checkpoints at-least-once: outputs flushed, then input offsets committed, then state
+flushed; outputs carry deterministic ids, so a replay re-emits identical events.
+
+Nothing a record holds can stop the processor: a null value, a tombstone, bytes that do not
+decode, a key that does not name the event's product, or any exception of a handler sends
+the record to mesh.dead-letters with its coordinates and the reason, and processing goes
+on with the next offset."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic
+
+from quixstreams import Application, message_context
+from quixstreams.models.serializers import Serializer
+from quixstreams.models.topics import Topic
+from quixstreams.state import State
+
+from meshgov.codec import DecodeError, default_codec
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import PRODUCER_DEFAULTS, KafkaClients
+from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
+from meshgov.models.events import Event
+from meshgov.processors.outputs import Emit, Output
+from meshgov.processors.signals import Signal, Tick, decode_signal, encode_signal
+from meshgov.processors.spec import Message, Processor, S, Timed, dead_letter
+from meshgov.settings import Settings
+
+log = logging.getLogger("meshgov.processors")
+
+STATE_KEY = "state"
+WAKE_KEY = "wake"
+MIN_WAKE_STEP = timedelta(seconds=1)
+
+log = logging.getLogger("meshgov.processors")
+
+
+@dataclass(frozen=True)
+class Produced:
+    topic: str
+    key: bytes
+    value: bytes | None
+
+
+class _ProducedValue(Serializer):
+    """Outputs arrive at `to_topic` already encoded."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> bytes:
+        value: Produced = args[0]
+        return value.value  # type: ignore[return-value]  # None: a tombstone
+
+
+def ensure_topics(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:
+    """The mesh topics and the processor's own, created or brought to their configs before
+    the processor is built (its store needs co-partitioned inputs); changelog topics are
+    Quix Streams' to create."""
+    TopicAdmin(clients).ensure(
+        [*settings.topic_specs(), *processor.internal_topics(settings)],
+        settings.partitions,
+        settings.replication_factor,
+    )
+
+
+class ProcessorApp(Generic[S]):
+    def __init__(
+        self,
+        processor: Processor[S],
+        settings: Settings,
+        clients: KafkaClients,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.processor = processor
+        self.settings = settings
+        self.clients = clients
+        self.clock = clock
+        self.handler = processor.handler(settings)
+        self.codec = default_codec()
+        self._names: dict[str, str] = {settings.topic(t): t for t in processor.inputs}
+        if processor.signals or processor.timed:
+            self._names[processor.signals_topic(settings)] = "signals"
+        connection, extra = clients.stream_connection()
+        self.app = Application(
+            broker_address=connection,
+            consumer_group=settings.group(processor.name),
+            auto_offset_reset="earliest",
+            commit_interval=1.0,
+            consumer_poll_timeout=0.1,
+            consumer_extra_config={
+                **extra,
+                # A crashed member holds its partitions until its session expires.
+                "session.timeout.ms": 15000,
+                "heartbeat.interval.ms": 3000,
+            },
+            producer_extra_config={**extra, **PRODUCER_DEFAULTS},
+            state_dir=settings.state_dir,
+            loglevel=None,
+        )
+        self._outputs: dict[str, Topic] = {}
+        self._build()
+
+    def _topic(self, name: str) -> Topic:
+        if name not in self._outputs:
+            self._outputs[name] = self.app.topic(
+                name,
+                key_deserializer="bytes",
+                value_deserializer="bytes",
+                key_serializer="bytes",
+                value_serializer=_ProducedValue(),
+            )
+        return self._outputs[name]
+
+    def _build(self) -> None:
+        streams = [self.app.dataframe(self._topic(name)) for name in self._names]
+        stream = functools.reduce(lambda left, right: left.concat(right), streams)
+        outputs = stream.apply(self._step, stateful=True, expand=True, metadata=True)
+        outputs = outputs.set_headers(lambda value, key, timestamp, headers: [])
+        outputs.to_topic(
+            lambda value, key, timestamp, headers: self._topic(value.topic),
+            key=lambda value: value.key,
+        )
+        for name in (
+            self.settings.topic(DEAD_LETTERS),
+            *(self.settings.topic(spec.name) for spec in MESH_TOPICS),
+        ):
+            self._topic(name)
+        if self.processor.timed:
+            self._topic(self.processor.schedule_topic(self.settings))
+
+    # -- one record ------------------------------------------------------------------------
+
+    def _decode(self, topic: str, key: bytes | None, value: bytes | None) -> Message:
+        if key is None:
+            raise DecodeError("the record has no key (keys name the data product)")
+        product = key.decode("utf-8")
+        if value is None:
+            raise DecodeError("the record has no value (a null value or a tombstone)")
+        name = self._names[topic]
+        body: Event | Signal
+        if name == "signals":
+            body = decode_signal(value)
+        else:
+            body = self.codec.decode(value, self.processor.inputs[name])
+            if body.kafka_key() != product:
+                raise DecodeError(
+                    f"the record key {product!r} is not the product {body.kafka_key()!r} of "
+                    f"its {type(body).__name__}"
+                )
+        return Message(product, body, name)
+
+    def _step(
+        self,
+        value: bytes | None,
+        key: bytes | None,
+        timestamp: int,
+        headers: Sequence[tuple[str, bytes]] | None,
+        state: State[str, Any],
+    ) -> list[Produced]:
+        context = message_context()
+        now = self.clock()
+        try:
+            message = self._decode(context.topic, key, value)
+            stored = state.get(STATE_KEY)
+            current = (
+                self.processor.state.model_validate(stored)
+                if stored is not None
+                else self.processor.state()
+            )
+            after, outputs = self.handler.handle(current, message, now)
+            dumped = after.model_dump(mode="json")
+            produced = [self._produced(output) for output in outputs]
+        except Exception as error:  # noqa: BLE001 - whatever one record causes is its own
+            letter = dead_letter(
+                self.processor.name,
+                context.topic,
+                context.partition,
+                context.offset,
+                key,
+                value,
+                timestamp,
+                headers or [],
+                error,
+            )
+            log.warning(
+                "%s: dead-lettered %s[%s]@%s: %s",
+                self.processor.name,
+                context.topic,
+                context.partition,
+                context.offset,
+                letter.error_message,
+            )
+            return [
+                Produced(
+                    self.settings.topic(DEAD_LETTERS),
+                    key or b"",
+                    self.codec.encode(letter),
+                )
+            ]
+        if dumped != stored:
+            state.set(STATE_KEY, dumped)
+        if isinstance(self.handler, Timed):
+            woken = self._wake(
+                message,
+                self.handler.wake(
+                    after, message.body.at if isinstance(message.body, Tick) else now
+                ),
+                state,
+            )
+            if woken is not None:
+                produced.append(woken)
+        return produced
+
+    def _produced(self, output: Output) -> Produced:
+        if isinstance(output, Emit):
+            return Produced(
+                self.settings.topic(output.topic),
+                output.event.kafka_key().encode(),
+                self.codec.encode(output.event),
+            )
+        return Produced(
+            self.processor.signals_topic(self.settings),
+            output.product.encode(),
+            encode_signal(output.signal),
+        )
+
+    def _wake(
+        self, message: Message, due: datetime | None, state: State[str, Any]
+    ) -> Produced | None:
+        """The product's next wake-up on the schedule topic, when it changed; after a Tick
+        always, since the ticker forgets a wake-up once it fired."""
+        ticked = isinstance(message.body, Tick)
+        if due is not None and isinstance(message.body, Tick) and due <= message.body.at:
+            due = message.body.at + MIN_WAKE_STEP  # the past again: never a loop of ticks
+        due_ms = None if due is None else int(due.timestamp() * 1000)
+        if due_ms == state.get(WAKE_KEY) and not ticked:
+            return None
+        if due_ms is None:
+            state.delete(WAKE_KEY)
+        else:
+            state.set(WAKE_KEY, due_ms)
+        return Produced(
+            self.processor.schedule_topic(self.settings),
+            message.product.encode(),
+            None if due_ms is None else str(due_ms).encode(),
+        )
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Until SIGTERM or SIGINT (offsets committed, state flushed)."""
+        sidecars = [make(self.settings, self.clients) for make in self.processor.sidecars]
+        if self.processor.timed:
+            from meshgov.processors.ticker import Ticker
+
+            sidecars.append(
+                Ticker(
+                    self.clients,
+                    self.processor.schedule_topic(self.settings),
+                    self.processor.signals_topic(self.settings),
+                    self.settings.group(f"{self.processor.name}-ticker"),
+                )
+            )
+        for sidecar in sidecars:
+            sidecar.start()
+        log.info("Ready: %s reads %s", self.processor.name, ", ".join(self._names))
+        try:
+            self.app.run()
+        finally:
+            for sidecar in sidecars:
+                sidecar.stop()

@@ -1,0 +1,92 @@
+"""The messages a processor sends itself on its signals topic, keyed by product: ticks of
+the wall clock, and observations of streaming ports read beside the stream. JSON, typed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from meshgov.models.events import Millis
+
+
+class _Signal(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tick(_Signal):
+    """The wall clock reached `at` (carried, so a replay decides as the first pass did)."""
+
+    kind: Literal["tick"] = "tick"
+    at: Millis
+
+
+class LeakReport(_Signal):
+    port: str
+    field: str
+    pii: str
+    evidence: str  # masked, never the value
+    expected: str
+
+
+class Leaks(_Signal):
+    """PII seen in values of a port at `at`."""
+
+    kind: Literal["leaks"] = "leaks"
+    at: Millis
+    leaks: list[LeakReport]
+
+
+class Seen(_Signal):
+    """The newest record of a streaming port read so far had event time `event_at`."""
+
+    kind: Literal["seen"] = "seen"
+    port: str
+    event_at: Millis
+    observed_at: Millis
+
+
+class Window(_Signal):
+    """The figures of a closed event-time window of a streaming port."""
+
+    kind: Literal["window"] = "window"
+    port: str
+    start: Millis
+    end: Millis
+    rows: int
+    violations: int
+    columns: dict[str, tuple[int, int | None]]  # column -> (nulls, distinct if counted)
+
+
+class Violation(_Signal):
+    """A record of a streaming port that does not decode with the registered schema."""
+
+    kind: Literal["violation"] = "violation"
+    port: str
+    at: Millis
+    expected: str
+    error: str
+    where: str  # topic[partition]@offset
+
+
+class Downstream(_Signal):
+    """`consumer` started (or stopped) consuming the keyed product."""
+
+    kind: Literal["downstream"] = "downstream"
+    consumer: str
+    consumes: bool
+
+
+Signal = Annotated[
+    Tick | Leaks | Seen | Window | Violation | Downstream, Field(discriminator="kind")
+]
+_SIGNAL: TypeAdapter[Signal] = TypeAdapter(Signal)
+
+
+def encode_signal(signal: Signal) -> bytes:
+    return signal.model_dump_json().encode()
+
+
+def decode_signal(data: bytes) -> Signal:
+    """Raises pydantic's ValidationError (a ValueError) on anything else."""
+    return _SIGNAL.validate_json(data)
