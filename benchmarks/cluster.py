@@ -7,15 +7,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from meshgov.broker.local import LocalBroker, free_port
-from meshgov.kafka.cluster import configured_bootstrap
-from meshgov.paths import cache_home
+from meshgov.settings import Settings
 
 
 def bootstrap_for(stack: ExitStack, scratch: Path) -> str:
-    if configured := configured_bootstrap():
+    settings = Settings.load()
+    if configured := settings.bootstrap:
         return configured
     broker = LocalBroker(
-        scratch / "kafka", cache_home(), port=free_port(), controller_port=free_port()
+        scratch / "kafka", settings.cache, port=free_port(), controller_port=free_port()
     )
     broker.start()
     stack.callback(broker.stop)

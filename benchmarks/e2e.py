@@ -24,13 +24,11 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer
-
 from benchmarks.cluster import bootstrap_for
 from meshgov.broker.local import free_port
 from meshgov.client.registration import build_registration
 from meshgov.codec import DecodeError, default_codec
-from meshgov.kafka.clients import producer_config
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.models.events import Verdict
@@ -64,13 +62,8 @@ class Verdicts:
     def __init__(self, settings: Settings) -> None:
         self.seen: dict[str, float] = {}
         self._stop = threading.Event()
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": settings.bootstrap,
-                "group.id": str(uuid.uuid4()),
-                "auto.offset.reset": "latest",
-                "fetch.wait.max.ms": 10,
-            }
+        self._consumer = KafkaClients(settings).consumer(
+            None, **{"auto.offset.reset": "latest", "fetch.wait.max.ms": 10}
         )
         self._consumer.subscribe([settings.topic(VERDICTS)])
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -100,7 +93,7 @@ class Verdicts:
 
 
 def steady(settings: Settings, verdicts: Verdicts, rate: float, seconds: float) -> list[float]:
-    producer = Producer(producer_config(settings.bootstrap))
+    producer = KafkaClients(settings).producer()
     codec = default_codec()
     sent: dict[str, float] = {}
     start = time.monotonic()
@@ -128,7 +121,7 @@ def steady(settings: Settings, verdicts: Verdicts, rate: float, seconds: float) 
 
 
 def burst(settings: Settings, verdicts: Verdicts, count: int) -> tuple[float, int]:
-    producer = Producer(producer_config(settings.bootstrap, **{"linger.ms": 20}))
+    producer = KafkaClients(settings).producer(**{"linger.ms": 20})
     codec = default_codec()
     registrations = [
         build_registration(descriptor(f"burst{i % 20}-{uuid.uuid4().hex[:8]}"))
@@ -172,8 +165,7 @@ def main() -> None:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         bootstrap = bootstrap_for(stack, scratch)
         options = MeshOptions(
-            bootstrap,
-            f"e2e{uuid.uuid4().hex[:6]}.",
+            Settings(bootstrap=bootstrap, topic_prefix=f"e2e{uuid.uuid4().hex[:6]}."),
             free_port(),
             free_port(),
             log_dir=scratch / "logs",

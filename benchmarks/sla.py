@@ -30,14 +30,12 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer
-
 from benchmarks.cluster import bootstrap_for
 from meshgov.checks.freshness.schedule import Schedule
 from meshgov.codec import default_codec
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.clients import producer_config
-from meshgov.kafka.lag import group_lags
+from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.lag import LagProbe
 from meshgov.kafka.topics import OUTPUTS, SLA_BREACHES, VERDICTS
 from meshgov.models import ids
 from meshgov.models.events import (
@@ -146,7 +144,7 @@ class Worker:
 
 def load_products(settings: Settings, count: int) -> None:
     codec = default_codec()
-    producer = Producer(producer_config(settings.bootstrap, **{"linger.ms": 50}))
+    producer = KafkaClients(settings).producer(**{"linger.ms": 50})
     topic = settings.topic(VERDICTS)
     now = datetime.now(UTC)
     for index in range(count):
@@ -166,26 +164,25 @@ def load_products(settings: Settings, count: int) -> None:
 
 def wait_until_tracked(settings: Settings, timeout: float) -> float:
     """Until the worker's consumer group has read every verdict (no lag left)."""
-    group = f"{settings.topic_prefix}meshgov-{PROCESSOR}"
+    group = settings.group(PROCESSOR)
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        time.sleep(2)
-        lags = group_lags(settings.bootstrap, [group])
-        if lags.get(group) == 0:
-            return time.monotonic() - start
+    probe = LagProbe(KafkaClients(settings))
+    try:
+        while time.monotonic() - start < timeout:
+            time.sleep(2)
+            lag = probe.group_lags([group]).get(group)
+            if lag is not None and lag[0] == 0:
+                return time.monotonic() - start
+    finally:
+        probe.close()
     raise SystemExit(f"the worker still lags after {timeout} s")
 
 
 def detection(settings: Settings, probes: int, rounds: int) -> list[float]:
     codec = default_codec()
-    producer = Producer(producer_config(settings.bootstrap))
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "group.id": str(uuid.uuid4()),
-            "auto.offset.reset": "latest",
-            "fetch.wait.max.ms": 10,
-        }
+    producer = KafkaClients(settings).producer()
+    consumer = KafkaClients(settings).consumer(
+        None, **{"auto.offset.reset": "latest", "fetch.wait.max.ms": 10}
     )
     consumer.subscribe([settings.topic(SLA_BREACHES)])
     schedule = Schedule(PROBE_CRON, "UTC", Freshness.model_validate(PROBE_FRESHNESS))
@@ -257,8 +254,8 @@ def main() -> None:
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         bootstrap = bootstrap_for(stack, scratch)
-        settings = Settings(bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:6]}.")
-        TopicAdmin(bootstrap).ensure(settings.topic_specs(), settings.partitions)
+        settings = Settings(bootstrap=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:6]}.")
+        TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
         worker = Worker(settings, scratch / "worker.log")
         stack.callback(worker.stop)
         worker.wait_for_log("Ready", 120)

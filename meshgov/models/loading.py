@@ -131,6 +131,14 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
             document = None if root is None else loader.construct_document(root)
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. \x07
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        if isinstance(exc.character, bytes):
+            reason = f"bytes that are not {exc.encoding}, column {column}"
+        else:
+            reason = f"character #x{exc.character:04x} is not allowed in YAML, column {column}"
+        raise DescriptorError(source, [Problem("", f"not valid YAML: {reason}", line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None

@@ -20,7 +20,8 @@ from meshgov.catalog.reader import read_catalog
 from meshgov.client import register_data_product
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.topics import SLA_BREACHES
+from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models import ids
 from meshgov.models.events import (
     BreachKind,
@@ -32,7 +33,7 @@ from meshgov.models.events import (
 )
 from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
-from tests.support.kafka import group_consumer, produce
+from tests.support.kafka import await_consumed, produce
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -61,8 +62,8 @@ def descriptor(
 
 @pytest.fixture
 def mesh(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Settings]:
-    settings = Settings(kafka_bootstrap, topic_prefix=f"c{unique}.")
-    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"c{unique}.")
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
     # The sla check has its own tests; this flow is about what the catalog makes of verdicts.
     checks = {"MESHGOV_REQUIRED_CHECKS": "compatibility,pii,policy"}
     processors = [
@@ -76,22 +77,9 @@ def mesh(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Settings
         processor.stop()
 
 
-def await_history(settings: Settings, product: str, version: str, timeout: float = 60.0) -> None:
-    """Until the compatibility processor's state (its changelog) holds `version`."""
-    topic = settings.topic("meshgov-compatibility-schema-history-changelog")
-    consumer = group_consumer(settings.bootstrap, f"history-{time.time()}", [topic])
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None or message.error() or message.key() != json.dumps(product).encode():
-                continue
-            versions = {v for port in json.loads(message.value()).values() for v, _ in port}
-            if version in versions:
-                return
-        pytest.fail(f"the compatibility processor never learnt {product} {version}")
-    finally:
-        consumer.close()
+def await_history(settings: Settings) -> None:
+    """Until the compatibility processor has learnt from every verdict so far."""
+    await_consumed(settings, "compatibility", VERDICTS)
 
 
 def eventually(settings: Settings, condition: Any, timeout: float = 60.0) -> Any:
@@ -177,7 +165,7 @@ def test_accepted_products_their_lineage_schedule_and_health(
     # A change scheduled for a moment a few seconds ahead becomes current then. The check
     # compares with the accepted history, which the compatibility processor learns from
     # verdicts asynchronously: wait until it knows 1.0.0.
-    await_history(settings, "orders-kpis", "1.0.0")
+    await_history(settings)
     soon = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0).isoformat()
     quick = descriptor("orders-kpis", "2.0.0", ["orders-enriched"], BREAKING, soon).replace(
         "Backward compatible, 30-day notice for breaking changes", "Backward compatible"

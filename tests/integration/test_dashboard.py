@@ -23,6 +23,7 @@ from meshgov.kafka.topics import SLA_BREACHES
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.models import ids
 from meshgov.models.events import BreachKind, BreachState, SlaBreach
+from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.kafka import produce
 
@@ -41,9 +42,8 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
     logs = tmp_path_factory.mktemp("mesh-logs")
-    options = MeshOptions(
-        kafka_bootstrap, f"d{uuid.uuid4().hex[:8]}.", free_port(), free_port(), log_dir=logs
-    )
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"d{uuid.uuid4().hex[:8]}.")
+    options = MeshOptions(settings, free_port(), free_port(), log_dir=logs)
     with LocalMesh(options) as running:
         assert running.wait_ready(240), [
             (c.component.name, c.state, c.log_tail())

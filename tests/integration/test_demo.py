@@ -7,29 +7,23 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer
 
 from meshgov.codec import EventCodec
 from meshgov.demo.scenario import expected
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import SlaBreach, Verdict
+from meshgov.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
 
 def read_all(bootstrap: str, topics: list[str], codec: EventCodec) -> list[object]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": str(uuid.uuid4()),
-            "auto.offset.reset": "earliest",
-        }
-    )
+    consumer = KafkaClients(Settings(bootstrap=bootstrap)).consumer(None)
     consumer.subscribe(topics)
     events: list[object] = []
     idle = 0

@@ -6,8 +6,9 @@ import pytest
 
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.models.events import Registration
 from tests.support.events import sample_events
-from tests.support.kafka import consume, group_consumer, prefixed_mesh_topics, produce
+from tests.support.kafka import clients, consume, group_consumer, prefixed_mesh_topics, produce
 
 pytestmark = pytest.mark.kafka
 
@@ -16,12 +17,12 @@ def test_every_event_round_trips_on_its_mesh_topic_with_committed_offsets(
     kafka_bootstrap: str, codec: EventCodec, unique: str
 ) -> None:
     specs = prefixed_mesh_topics(unique)
-    TopicAdmin(kafka_bootstrap).ensure(specs, partitions=3)
+    TopicAdmin(clients(kafka_bootstrap)).ensure(specs, partitions=3)
     topic_of = {spec.value_type: spec.name for spec in specs}
     events = sample_events(descriptor="data_product:\n  name: orders-daily-aggregated\n")
     produce(
         kafka_bootstrap,
-        [(topic_of[type(e).__name__], e.kafka_key().encode(), codec.encode(e)) for e in events],
+        [(topic_of[type(e)], e.kafka_key().encode(), codec.encode(e)) for e in events],
     )
 
     group = f"it-transport-{unique}"
@@ -37,7 +38,7 @@ def test_every_event_round_trips_on_its_mesh_topic_with_committed_offsets(
     for message in messages:
         spec = next(s for s in specs if s.name == message.topic())
         event = codec.decode_any(message.value())
-        assert type(event).__name__ == spec.value_type
+        assert type(event) is spec.value_type
         assert message.key() == event.kafka_key().encode()
         received[type(event).__name__] = event
     assert received == {type(e).__name__: e for e in events}
@@ -48,7 +49,7 @@ def test_every_event_round_trips_on_its_mesh_topic_with_committed_offsets(
         committed = checker.committed(assigned, timeout=30)
         assert sum(tp.offset for tp in committed if tp.offset >= 0) == len(events)
         late = sample_events()[0]
-        produce(kafka_bootstrap, [(topic_of["Registration"], b"late", codec.encode(late))])
+        produce(kafka_bootstrap, [(topic_of[Registration], b"late", codec.encode(late))])
         (only,) = consume(checker, 1)
         assert only.key() == b"late"
         assert checker.poll(2.0) is None
@@ -60,7 +61,7 @@ def test_a_registration_keyed_by_product_lands_on_one_partition(
     kafka_bootstrap: str, codec: EventCodec, unique: str
 ) -> None:
     (registrations, *_) = prefixed_mesh_topics(unique)
-    TopicAdmin(kafka_bootstrap).ensure([registrations], partitions=3)
+    TopicAdmin(clients(kafka_bootstrap)).ensure([registrations], partitions=3)
     event = sample_events()[0]
     produce(
         kafka_bootstrap, [(registrations.name, event.kafka_key().encode(), codec.encode(event))] * 5
@@ -74,20 +75,40 @@ def test_a_registration_keyed_by_product_lands_on_one_partition(
     assert [m.offset() for m in messages] == sorted(m.offset() for m in messages)
 
 
-def test_meshgov_producers_place_keys_where_the_processors_do(
-    kafka_bootstrap: str, unique: str
-) -> None:
-    from aiokafka.partitioner import DefaultPartitioner
-    from confluent_kafka import Producer
+def java_murmur2_partition(key: bytes, partitions: int) -> int:
+    """Kafka's Java partitioner (Utils.murmur2, toPositive, modulo), the reference placement
+    of Kafka Connect, Kafka Streams and ksqlDB."""
+    seed, m, r = 0x9747B28C, 0x5BD1E995, 24
+    length = len(key)
+    h = (seed ^ length) & 0xFFFFFFFF
+    for i in range(0, length - length % 4, 4):
+        k = int.from_bytes(key[i : i + 4], "little")
+        k = (k * m) & 0xFFFFFFFF
+        k ^= k >> r
+        k = (k * m) & 0xFFFFFFFF
+        h = ((h * m) & 0xFFFFFFFF) ^ k
+    tail = key[length - length % 4 :]
+    if len(tail) >= 3:
+        h ^= tail[2] << 16
+    if len(tail) >= 2:
+        h ^= tail[1] << 8
+    if tail:
+        h ^= tail[0]
+        h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 15
+    return (h & 0x7FFFFFFF) % partitions
 
-    from meshgov.kafka.clients import producer_config
+
+def test_meshgov_producers_place_keys_as_java_clients_do(kafka_bootstrap: str, unique: str) -> None:
     from tests.support.kafka import create_topic
 
     topic = f"it-partitions-{unique}"
     create_topic(kafka_bootstrap, topic, partitions=6)
     keys = [f"product-{i}".encode() for i in range(40)]
     placed: dict[bytes, int] = {}
-    producer = Producer(producer_config(kafka_bootstrap))
+    producer = clients(kafka_bootstrap).producer()
     for key in keys:
         producer.produce(
             topic,
@@ -96,6 +117,4 @@ def test_meshgov_producers_place_keys_where_the_processors_do(
             on_delivery=lambda _e, m: placed.__setitem__(m.key(), m.partition()),
         )
     assert producer.flush(30) == 0
-    faust_partitioner = DefaultPartitioner()
-    partitions = list(range(6))
-    assert placed == {k: faust_partitioner(k, partitions, partitions) for k in keys}
+    assert placed == {k: java_murmur2_partition(k, 6) for k in keys}

@@ -14,7 +14,7 @@ import pytest
 
 from meshgov.broker import BrokerError, LocalBroker
 from meshgov.broker.local import free_port
-from meshgov.paths import cache_home
+from meshgov.settings import Settings
 from tests.support.kafka import consume, create_topic, group_consumer, produce
 
 pytestmark = pytest.mark.kafka
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.kafka
 
 @pytest.fixture
 def node(tmp_path: Path) -> LocalBroker:
-    broker = LocalBroker(tmp_path / "kafka", cache_home(), free_port(), free_port())
+    broker = LocalBroker(tmp_path / "kafka", Settings.load().cache, free_port(), free_port())
     yield broker
     broker.stop()
 
@@ -78,7 +78,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        broker = LocalBroker(tmp_path / "kafka", cache_home(), taken, free_port())
+        broker = LocalBroker(tmp_path / "kafka", Settings.load().cache, taken, free_port())
         with pytest.raises(BrokerError, match=f"port {taken} on 127.0.0.1 is in use"):
             broker.start()
     assert broker.status().running is False

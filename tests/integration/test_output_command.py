@@ -9,6 +9,7 @@ import pytest
 
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import OUTPUTS
 from meshgov.models import ids
 from meshgov.models.events import OutputPublished
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.kafka
 def test_meshgov_output_publishes_the_announced_run(
     kafka_bootstrap: str, unique: str, tmp_path: Path, codec: EventCodec
 ) -> None:
-    settings = Settings(kafka_bootstrap, topic_prefix=f"o{unique}.")
-    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs())
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"o{unique}.")
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs())
     sample = tmp_path / "sample.jsonl"
     sample.write_text(json.dumps({"order_id": 1, "segment": None}) + "\n")
     result = subprocess.run(

@@ -17,6 +17,7 @@ from meshgov.codec import EventCodec
 from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import MARKER
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import (
     OUTPUTS,
     REGISTRATIONS,
@@ -83,8 +84,8 @@ def order_event(note: str) -> bytes:
 def pii_mesh(
     kafka_bootstrap: str, unique: str, tmp_path: Path, codec: EventCodec
 ) -> Iterator[tuple[Settings, Emitted]]:
-    settings = Settings(kafka_bootstrap, topic_prefix=f"p{unique}.")
-    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"p{unique}.")
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
     processor = ProcessorProcess(
         "pii", settings, tmp_path, env={"MESHGOV_PII_CLEAN_WINDOW_SECONDS": "3"}
     )

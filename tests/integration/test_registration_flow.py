@@ -6,22 +6,21 @@ import json
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer
 
 from meshgov.checks.offline import check_offline
 from meshgov.client import register_data_product
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CHECK_RESULTS, VERDICTS
 from meshgov.models.events import CheckResult, CheckStatus, Decision, Registration, Verdict
 from meshgov.models.policy import GlobalPolicy
-from meshgov.settings import Settings
+from meshgov.settings import DEFAULT_CHECKS, Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.processes import ProcessorProcess
 
@@ -43,8 +42,8 @@ def descriptor(name: str, version: str, schema: dict[str, Any]) -> str:
 def mesh(
     kafka_bootstrap: str, unique: str, tmp_path: Path
 ) -> Iterator[tuple[Settings, dict[str, ProcessorProcess]]]:
-    settings = Settings(kafka_bootstrap, topic_prefix=f"r{unique}.")
-    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"r{unique}.")
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
     processors = {
         name: ProcessorProcess(
             name, settings, tmp_path, env={"MESHGOV_VERDICT_TIMEOUT_SECONDS": "6"}
@@ -63,13 +62,7 @@ def read_all(
 ) -> list[Any]:
     """Verdicts and check results from the beginning, until `until(events)` holds (then
     `settle` seconds more, for anything that should not come) or `seconds` pass."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "group.id": str(uuid.uuid4()),
-            "auto.offset.reset": "earliest",
-        }
-    )
+    consumer = KafkaClients(settings).consumer(None)
     consumer.subscribe([settings.topic(VERDICTS), settings.topic(CHECK_RESULTS)])
     events: list[Any] = []
     deadline = time.monotonic() + seconds
@@ -170,7 +163,7 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
             submitted_by=verdict.submitted_by,
             submitted_at=verdict.submitted_at,
         )
-        offline = check_offline(registration, previous, GlobalPolicy())
+        offline = check_offline(registration, previous, GlobalPolicy(), DEFAULT_CHECKS)
         assert findings(offline) == findings(verdict)
         assert offline.decision is verdict.decision
 

@@ -23,6 +23,7 @@ from meshgov.codec import EventCodec
 from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import MARKER
 from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, VERDICTS
 from meshgov.models.events import (
     BreachKind,
@@ -172,8 +173,8 @@ class Mesh:
 def sla_mesh(
     kafka_bootstrap: str, unique: str, tmp_path: Path, codec: EventCodec
 ) -> Iterator[Mesh]:
-    settings = Settings(kafka_bootstrap, topic_prefix=f"s{unique}.")
-    TopicAdmin(kafka_bootstrap).ensure(settings.topic_specs(), settings.partitions)
+    settings = Settings(bootstrap=kafka_bootstrap, topic_prefix=f"s{unique}.")
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
     env = {"MESHGOV_QUALITY_WINDOW_SECONDS": "2"}
     processes = [ProcessorProcess(n, settings, tmp_path, env) for n in ("freshness", "quality")]
     for process in processes:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from confluent_kafka.admin import (
-    AdminClient,
     AlterConfigOpType,
     ConfigEntry,
     ConfigResource,
@@ -13,7 +12,7 @@ from confluent_kafka.admin import (
 from meshgov.cli import cli
 from meshgov.kafka.admin import TopicAction, TopicAdmin
 from meshgov.kafka.topics import DAY_MS, MESH_TOPICS
-from tests.support.kafka import prefixed_mesh_topics
+from tests.support.kafka import clients, prefixed_mesh_topics
 
 pytestmark = pytest.mark.kafka
 
@@ -22,7 +21,7 @@ def test_ensure_creates_every_topic_with_its_configs_then_changes_nothing(
     kafka_bootstrap: str, unique: str
 ) -> None:
     specs = prefixed_mesh_topics(unique)
-    admin = TopicAdmin(kafka_bootstrap)
+    admin = TopicAdmin(clients(kafka_bootstrap))
 
     first = admin.ensure(specs, partitions=4)
     assert [r.action for r in first] == [TopicAction.CREATED] * len(MESH_TOPICS)
@@ -42,7 +41,7 @@ def test_ensure_restores_a_config_that_drifted_and_reports_a_partition_mismatch(
     kafka_bootstrap: str, unique: str
 ) -> None:
     specs = [s for s in prefixed_mesh_topics(unique) if s.name.endswith("mesh.catalog")]
-    admin = TopicAdmin(kafka_bootstrap)
+    admin = TopicAdmin(clients(kafka_bootstrap))
     admin.ensure(specs, partitions=2)
     resource = ConfigResource(
         ResourceType.TOPIC,
@@ -51,7 +50,7 @@ def test_ensure_restores_a_config_that_drifted_and_reports_a_partition_mismatch(
             ConfigEntry("cleanup.policy", "delete", incremental_operation=AlterConfigOpType.SET)
         ],
     )
-    raw_admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    raw_admin = clients(kafka_bootstrap).admin()
     raw_admin.incremental_alter_configs([resource])[resource].result(timeout=30)
     assert admin.topic_configs(specs[0].name)["cleanup.policy"] == "delete"
 

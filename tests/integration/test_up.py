@@ -98,7 +98,7 @@ def product(index: int) -> str:
 
 
 def test_up_restarts_a_killed_processor_and_keeps_state_across_restarts(up: Up) -> None:
-    settings = Settings(up.bootstrap, topic_prefix=up.prefix)
+    settings = Settings(bootstrap=up.bootstrap, topic_prefix=up.prefix)
     up.start()
     state = up.wait_ready()
     first = register_data_product(product(0), settings, timeout=60)

@@ -9,7 +9,7 @@ from typing import Any
 
 from meshgov.broker.jars import ensure_maven_dependencies
 from meshgov.broker.tools import find_java
-from meshgov.paths import cache_home
+from meshgov.settings import Settings
 
 HERE = Path(__file__).resolve().parent.parent / "reference" / "avro-java"
 
@@ -19,7 +19,7 @@ class JavaAvro:
 
     def __init__(self) -> None:
         libs = ensure_maven_dependencies(
-            HERE / "pom.xml", cache_home() / "avro-java-1.12.2" / "libs"
+            HERE / "pom.xml", Settings.load().cache / "avro-java-1.12.2" / "libs"
         )
         self.process = subprocess.Popen(
             [str(find_java()), "-cp", str(libs / "*"), str(HERE / "CompatReference.java")],

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from meshgov.broker.local import LocalBroker, free_port
-from meshgov.kafka.cluster import configured_bootstrap
-from meshgov.paths import cache_home
+from meshgov.settings import Settings
 
 KAFKA_IMAGE_ENV = "MESHGOV_TEST_KAFKA_IMAGE"
 # Confluent Platform 8.x runs Apache Kafka 4.x in KRaft mode; testcontainers' KafkaContainer
@@ -30,7 +29,9 @@ def docker_engine_answers() -> bool:
 
 @contextmanager
 def local_broker(data_dir: Path) -> Iterator[LocalBroker]:
-    node = LocalBroker(data_dir, cache_home(), port=free_port(), controller_port=free_port())
+    node = LocalBroker(
+        data_dir, Settings.load().cache, port=free_port(), controller_port=free_port()
+    )
     node.start()
     try:
         yield node
@@ -41,7 +42,7 @@ def local_broker(data_dir: Path) -> Iterator[LocalBroker]:
 @contextmanager
 def kafka_cluster(scratch: Path) -> Iterator[str]:
     """Yield a bootstrap address for the whole test session."""
-    if configured := configured_bootstrap():
+    if configured := Settings.load().bootstrap:
         yield configured
         return
     if docker_engine_answers():

@@ -5,12 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
-from confluent_kafka import Consumer, Message, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import Consumer, Message
+from confluent_kafka.admin import NewTopic
 
-from meshgov.kafka.clients import producer_config
+from meshgov.kafka.clients import EventPublisher, KafkaClients
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
+from meshgov.settings import Settings
+
+
+def clients(bootstrap: str) -> KafkaClients:
+    return KafkaClients(Settings(bootstrap=bootstrap))
 
 
 def prefixed_mesh_topics(prefix: str) -> list[TopicSpec]:
@@ -19,34 +25,22 @@ def prefixed_mesh_topics(prefix: str) -> list[TopicSpec]:
 
 
 def create_topic(bootstrap: str, name: str, partitions: int = 1) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = clients(bootstrap).admin()
     admin.create_topics([NewTopic(name, partitions, 1)])[name].result(timeout=30)
 
 
-def produce(bootstrap: str, records: Iterable[tuple[str, bytes | None, bytes]]) -> None:
-    producer = Producer(producer_config(bootstrap))
-    errors: list[str] = []
-
-    def on_delivery(error: object, _message: Message) -> None:
-        if error is not None:
-            errors.append(str(error))
-
+def produce(
+    bootstrap: str, records: Iterable[tuple[str, bytes | None, bytes | None]], **extra: Any
+) -> None:
+    """Produce raw records (topic, key, value) and wait until each is acknowledged."""
+    publisher = EventPublisher(clients(bootstrap), **extra)
     for topic, key, value in records:
-        producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
-    remaining = producer.flush(30)
-    assert remaining == 0, f"{remaining} records not delivered"
-    assert not errors, errors
+        publisher.send_raw(topic, key, value)
+    publisher.flush()
 
 
 def group_consumer(bootstrap: str, group: str, topics: list[str]) -> Consumer:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": group,
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
+    consumer = clients(bootstrap).consumer(group)
     consumer.subscribe(topics)
     return consumer
 
@@ -63,3 +57,34 @@ def consume(consumer: Consumer, count: int, timeout: float = 60.0) -> list[Messa
         messages.append(message)
         consumer.commit(message=message, asynchronous=False)
     return messages
+
+
+def await_consumed(settings: Settings, processor: str, topic: str, timeout: float = 60.0) -> None:
+    """Until `processor`'s consumer group has committed every record now on mesh `topic`:
+    a processor commits only after its outputs and state changelog were flushed, so its
+    state then holds what those records taught it."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    kafka = KafkaClients(settings)
+    admin, reader = kafka.admin(), kafka.consumer()
+    name = settings.topic(topic)
+    try:
+        partitions = reader.list_topics(name, timeout=30).topics[name].partitions
+        ends = {
+            p: reader.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1]
+            for p in partitions
+        }
+        group = settings.group(processor)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            request = ConsumerGroupTopicPartitions(
+                group, [TopicPartition(name, p) for p in partitions]
+            )
+            result = admin.list_consumer_group_offsets([request])[group].result(timeout=10)
+            committed = {tp.partition: tp.offset for tp in result.topic_partitions}
+            if all(committed.get(p, -1) >= end for p, end in ends.items() if end > 0):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"{group} did not consume {name} to {ends} in {timeout:.0f} s")
+    finally:
+        reader.close()

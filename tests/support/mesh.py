@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer
 
 from meshgov.codec import EventCodec
-from meshgov.kafka.topics import CHECK_RESULTS, DEAD_LETTERS, SLA_BREACHES
+from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.topics import CATALOG, CHECK_RESULTS, DEAD_LETTERS, SLA_BREACHES, VERDICTS
 from meshgov.models import ids
 from meshgov.models.events import (
+    CatalogEntry,
     CheckOutcome,
     CheckResult,
     CheckStatus,
@@ -63,8 +64,9 @@ def accepted(
 
 
 class Emitted:
-    """Everything written to mesh.check-results, mesh.sla-breaches and mesh.dead-letters,
-    with the raw bytes and the moment each record was read."""
+    """Everything written to mesh.check-results, mesh.verdicts, mesh.catalog,
+    mesh.sla-breaches and mesh.dead-letters, with the raw bytes and the moment each record
+    was read."""
 
     def __init__(
         self, settings: Settings, codec: EventCodec, diagnostics: Callable[[], str]
@@ -73,19 +75,18 @@ class Emitted:
         self.diagnostics = diagnostics
         self.raw: list[bytes] = []
         self.results: dict[str, CheckResult] = {}
+        self.all_results: list[CheckResult] = []
+        self.verdicts: dict[str, list[Verdict]] = {}
+        self.catalog: dict[str, CatalogEntry] = {}
         self.breaches: list[SlaBreach] = []
         self.seen_at: dict[tuple[str, str], float] = {}  # (breach id, state) -> wall time
         self.dead_letters: list[DeadLetter] = []
-        self.consumer = Consumer(
-            {
-                "bootstrap.servers": settings.bootstrap,
-                "group.id": str(uuid.uuid4()),
-                "auto.offset.reset": "earliest",
-                "fetch.wait.max.ms": 10,
-            }
-        )
+        self.consumer = KafkaClients(settings).consumer(None, **{"fetch.wait.max.ms": 10})
         self.consumer.subscribe(
-            [settings.topic(t) for t in (CHECK_RESULTS, SLA_BREACHES, DEAD_LETTERS)]
+            [
+                settings.topic(t)
+                for t in (CHECK_RESULTS, VERDICTS, CATALOG, SLA_BREACHES, DEAD_LETTERS)
+            ]
         )
 
     def poll_until(self, done: Callable[[], Any], timeout: float = 90.0) -> None:
@@ -98,9 +99,16 @@ class Emitted:
                 continue
             self.raw.append(message.key() or b"")
             self.raw.append(message.value())
+            if message.value() is None:
+                continue
             event = self.codec.decode_any(message.value())
             if isinstance(event, CheckResult):
                 self.results[event.registration_id] = event
+                self.all_results.append(event)
+            elif isinstance(event, Verdict):
+                self.verdicts.setdefault(event.registration_id, []).append(event)
+            elif isinstance(event, CatalogEntry):
+                self.catalog[event.product] = event
             elif isinstance(event, SlaBreach):
                 self.breaches.append(event)
                 self.seen_at.setdefault((event.breach_id, event.state.value), time.time())

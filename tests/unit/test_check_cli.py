@@ -3,9 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from meshgov.cli import cli
+from meshgov.processors import verdicts
+from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
 
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
@@ -58,3 +61,19 @@ def test_an_invalid_descriptor_is_rejected_naming_field_and_line(
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 1
     assert "data_product.sla.availability (line 14)" in result.output
+
+
+def test_check_and_the_verdicts_processor_require_the_same_checks(
+    seed_descriptor_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MESHGOV_REQUIRED_CHECKS names a check no processor runs: the offline gate rejects as
+    the mesh would (that check stays silent), and both read the list from the settings."""
+    monkeypatch.setenv("MESHGOV_REQUIRED_CHECKS", "compatibility,lineage")
+    handler = verdicts.PROCESSOR.handler(Settings.load())
+    assert handler.required == ("compatibility", "lineage")
+    path = write(tmp_path, seed_descriptor_text, "p.yaml", "1.0.0", V1)
+    result = CliRunner().invoke(cli, ["check", path, "--json"])
+    verdict = json.loads(result.output)
+    assert [c["check"] for c in verdict["checks"]] == ["compatibility", "lineage"]
+    assert verdict["checks"][1]["findings"][0]["code"] == "CHECK_TIMED_OUT"
+    assert result.exit_code == 1

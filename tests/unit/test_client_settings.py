@@ -2,11 +2,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import faust
 import pytest
 
-from meshgov.kafka.clients import connection_properties, producer_config
-from services.runtime import broker_credentials
+from meshgov.kafka.clients import KafkaClients
+from meshgov.settings import Settings
+
+SECURED = {
+    "security.protocol": "SASL_SSL",
+    "sasl.mechanism": "SCRAM-SHA-512",
+    "sasl.username": "u",
+    "sasl.password": "p",
+    "ssl.ca.location": "/etc/ca.pem",
+    "ssl.certificate.location": "/etc/client.pem",
+    "ssl.key.location": "/etc/client.key",
+    "ssl.key.password": "k",
+    "client.id": "meshgov-test",
+}
 
 
 def test_properties_come_from_a_file_and_variables_which_win(
@@ -19,16 +30,19 @@ def test_properties_come_from_a_file_and_variables_which_win(
     monkeypatch.setenv("MESHGOV_CLIENT_CONFIG", str(config))
     monkeypatch.setenv("MESHGOV_KAFKA_SASL_USERNAME", "b")
     monkeypatch.setenv("MESHGOV_KAFKA_SASL_PASSWORD", "secret")
-    assert connection_properties() == {
+    settings = Settings.load(bootstrap="broker:9092")
+    assert settings.kafka_properties() == {
         "security.protocol": "SASL_SSL",
         "sasl.mechanism": "PLAIN",
         "sasl.username": "b",
         "sasl.password": "secret",
     }
-    producer = producer_config("broker:9092")
-    assert (producer["security.protocol"], producer["partitioner"]) == (
+    assert "secret" not in repr(settings)
+    producer = KafkaClients(settings).producer_config()
+    assert (producer["security.protocol"], producer["partitioner"], producer["acks"]) == (
         "SASL_SSL",
         "murmur2_random",
+        "all",
     )
 
 
@@ -39,19 +53,27 @@ def test_a_malformed_properties_file_names_the_line(
     config.write_text("security.protocol=SSL\noops\n")
     monkeypatch.setenv("MESHGOV_CLIENT_CONFIG", str(config))
     with pytest.raises(ValueError, match="line 2: expected key=value"):
-        connection_properties()
+        Settings.load()
 
 
-def test_processors_get_the_same_settings_as_faust_credentials() -> None:
-    assert broker_credentials({}) is None
-    sasl = broker_credentials(
-        {
-            "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": "scram-sha-512",
-            "sasl.username": "u",
-            "sasl.password": "p",
-        }
-    )
-    assert isinstance(sasl, faust.SASLCredentials)
-    assert (sasl.username, sasl.password, sasl.mechanism.value) == ("u", "p", "SCRAM-SHA-512")
-    assert isinstance(broker_credentials({"security.protocol": "SSL"}), faust.SSLCredentials)
+def test_explicit_values_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "env:9092")
+    monkeypatch.setenv("MESHGOV_TOPIC_PREFIX", "env.")
+    monkeypatch.setenv("MESHGOV_REQUIRED_CHECKS", "pii, policy")
+    assert Settings.load().bootstrap == "env:9092"
+    settings = Settings.load(bootstrap="given:9092", topic_prefix=None)
+    assert (settings.bootstrap, settings.topic_prefix) == ("given:9092", "env.")
+    assert settings.required_checks == ("pii", "policy")
+
+
+def test_every_client_gets_every_security_property() -> None:
+    clients = KafkaClients(Settings(bootstrap="broker:9093", kafka=SECURED))
+    for config in (clients.producer_config(), clients.consumer_config("g")):
+        assert {k: config[k] for k in SECURED} == SECURED
+    connection, extra = clients.stream_connection()
+    merged = {**connection.as_librdkafka_dict(), **extra}
+    assert {k: merged[k] for k in SECURED} == {
+        **SECURED,
+        # Quix Streams' typed connection config keeps librdkafka's names, lower-cased protocol
+        "security.protocol": "sasl_ssl",
+    }

@@ -295,3 +295,21 @@ def test_port_names_default_to_the_topic_or_the_type_and_must_be_unique(
     )
     with pytest.raises(DescriptorError, match="two output ports are named 'orders-events'"):
         parse_descriptor(clash)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "character"),
+    [
+        ('data_product:\n  name: "a\x07b"\n', 2, "#x0007"),
+        ("\x1b[31m: bad\n", 1, "#x001b"),
+        ("data_product:\n  owner: x\n  name: x\x00\n", 3, "#x0000"),
+    ],
+)
+def test_control_characters_are_a_descriptor_error_naming_line_and_character(
+    text: str, line: int, character: str
+) -> None:
+    with pytest.raises(DescriptorError) as raised:
+        parse_descriptor(text, "d.yaml")
+    (problem,) = raised.value.problems
+    assert problem.line == line
+    assert character in problem.message

@@ -1,0 +1,378 @@
+"""Each processor's decision logic, its pure handle(state, message, now), without Kafka."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from meshgov.client.outputs import output_event
+from meshgov.kafka.topics import CHECK_RESULTS
+from meshgov.models import ids
+from meshgov.models.events import (
+    BreachKind,
+    BreachState,
+    CatalogEntry,
+    CheckResult,
+    CheckStatus,
+    ColumnStats,
+    Decision,
+    Event,
+    ProductStatus,
+    SlaBreach,
+    Verdict,
+)
+from meshgov.models.policy import GlobalPolicy
+from meshgov.processors import catalog, compatibility, freshness, pii, quality, verdicts
+from meshgov.processors.outputs import Emit, Output, Send
+from meshgov.processors.signals import (
+    Downstream,
+    LeakReport,
+    Leaks,
+    Signal,
+    Tick,
+    Violation,
+    Window,
+)
+from meshgov.processors.spec import Message
+from tests.support.descriptors import example_descriptor
+from tests.support.mesh import accepted, registration
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+ORDER = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
+WIDER = {**ORDER, "fields": [*ORDER["fields"], {"name": "segment", "type": "string"}]}
+
+
+def message(body: Event | Signal, product: str = "orders-daily-aggregated") -> Message:
+    return Message(product, body, "mesh" if isinstance(body, Event) else "signals")
+
+
+def emitted(outputs: list[Output], kind: type[Event]) -> list[Any]:
+    return [o.event for o in outputs if isinstance(o, Emit) and isinstance(o.event, kind)]
+
+
+def unchanged(state: BaseModel, run: Any) -> Any:
+    """Run a handler step and prove it did not change the state it was given."""
+    before = state.model_dump(mode="json")
+    result = run()
+    assert state.model_dump(mode="json") == before
+    return result
+
+
+def batch_product(name: str = "orders-daily") -> str:
+    return f"""
+data_product:
+  name: "{name}"
+  owner: "orders-team@company.com"
+  output_ports:
+    - name: daily
+      type: batch
+      format: Parquet
+      location: "s3://data-mesh/orders/daily/"
+      refresh: "0 2 * * *"
+      schema: {json.dumps(json.dumps(ORDER))}
+  sla:
+    freshness: "Data available by 4am UTC"
+  quality:
+    - metric: "row_count_vs_source"
+      threshold: 99.9%
+    - metric: "no_nulls_in_order_id"
+"""
+
+
+# -- verdicts: the join of a registration and its checks' results ---------------------------
+
+
+def result(reg: Any, check: str, status: CheckStatus = CheckStatus.PASSED) -> CheckResult:
+    return CheckResult(
+        result_id=ids.check_result_id(reg.registration_id, check),
+        registration_id=reg.registration_id,
+        product=reg.product,
+        version=reg.version,
+        check=check,
+        status=status,
+        checked_at=NOW,
+        checker="test",
+    )
+
+
+def test_verdicts_join_results_in_any_order_into_one_verdict() -> None:
+    handler = verdicts.VerdictsHandler(("compatibility", "pii"), timedelta(seconds=30))
+    reg = registration(example_descriptor(), "orders-daily-aggregated")
+    state = verdicts.Waiting()
+    state, out = handler.handle(state, message(result(reg, "pii")), NOW)
+    assert out == []
+    assert handler.wake(state, NOW) == NOW + verdicts.ORPHANS_KEPT  # a result alone: orphan
+    state, out = handler.handle(state, message(reg), NOW)
+    assert out == []
+    assert handler.wake(state, NOW) == NOW + timedelta(seconds=30)
+    state, out = unchanged(
+        state, lambda: handler.handle(state, message(result(reg, "compatibility")), NOW)
+    )
+    (verdict,) = emitted(out, Verdict)
+    assert (verdict.decision, verdict.verdict_id) == (
+        Decision.ACCEPTED,
+        ids.verdict_id(reg.registration_id),
+    )
+    assert state.pending == {}
+    assert state.decided == [reg.registration_id]
+    assert handler.wake(state, NOW) is None
+    # A result arriving after the decision, or the registration replayed: no second verdict.
+    assert handler.handle(state, message(result(reg, "pii", CheckStatus.FAILED)), NOW)[1] == []
+    assert handler.handle(state, message(reg), NOW)[1] == []
+
+
+def test_a_silent_required_check_rejects_at_the_tick_past_the_timeout() -> None:
+    handler = verdicts.VerdictsHandler(("compatibility", "pii"), timedelta(seconds=30))
+    reg = registration(example_descriptor(), "orders-daily-aggregated")
+    state, _ = handler.handle(verdicts.Waiting(), message(reg), NOW)
+    state, _ = handler.handle(state, message(result(reg, "compatibility")), NOW)
+    assert handler.handle(state, message(Tick(at=NOW + timedelta(seconds=29))), NOW)[1] == []
+    state, out = handler.handle(state, message(Tick(at=NOW + timedelta(seconds=30))), NOW)
+    (verdict,) = emitted(out, Verdict)
+    assert verdict.decision is Decision.REJECTED
+    assert verdict.checks[1].findings[0].code == "CHECK_TIMED_OUT"
+
+
+def test_orphan_results_expire() -> None:
+    handler = verdicts.VerdictsHandler(("pii",), timedelta(seconds=30))
+    reg = registration(example_descriptor(), "orders-daily-aggregated")
+    state, _ = handler.handle(verdicts.Waiting(), message(result(reg, "pii")), NOW)
+    later = NOW + verdicts.ORPHANS_KEPT
+    state, out = handler.handle(state, message(Tick(at=later)), later)
+    assert (out, state.pending, handler.wake(state, later)) == ([], {}, None)
+
+
+# -- catalog ---------------------------------------------------------------------------------
+
+
+def test_catalog_entry_from_a_verdict_tells_its_upstream_products() -> None:
+    handler = catalog.CatalogHandler()
+    reg = registration(
+        example_descriptor(name="orders-kpis", inputs=["orders-events"]), "orders-kpis"
+    )
+    state, out = handler.handle(
+        catalog.StoredEntry(), message(accepted(reg, NOW), "orders-kpis"), NOW
+    )
+    (entry,) = emitted(out, CatalogEntry)
+    assert (entry.product, entry.status, entry.upstream) == (
+        "orders-kpis",
+        ProductStatus.ACTIVE,
+        ["orders-events"],
+    )
+    assert [o for o in out if isinstance(o, Send)] == [
+        Send("orders-events", Downstream(consumer="orders-kpis", consumes=True))
+    ]
+    assert handler.wake(state, NOW) is None
+
+
+def test_a_downstream_signal_before_acceptance_is_remembered() -> None:
+    handler = catalog.CatalogHandler()
+    state, out = handler.handle(
+        catalog.StoredEntry(), message(Downstream(consumer="kpis", consumes=True)), NOW
+    )
+    assert emitted(out, CatalogEntry) == []
+    reg = registration(example_descriptor(), "orders-daily-aggregated")
+    state, out = handler.handle(state, message(accepted(reg, NOW)), NOW)
+    (entry,) = emitted(out, CatalogEntry)
+    assert entry.downstream == ["kpis"]
+
+
+def test_a_scheduled_version_becomes_current_when_woken_at_its_date() -> None:
+    handler = catalog.CatalogHandler()
+    v1 = registration(example_descriptor(version="1.0.0"), "orders-daily-aggregated")
+    state, _ = handler.handle(catalog.StoredEntry(), message(accepted(v1, NOW)), NOW)
+    v2 = registration(example_descriptor(version="2.0.0"), "orders-daily-aggregated", "2.0.0")
+    effective = NOW + timedelta(days=31)
+    scheduled = accepted(v2, NOW, Decision.SCHEDULED).model_copy(update={"effective_at": effective})
+    state, out = handler.handle(state, message(scheduled), NOW)
+    (entry,) = emitted(out, CatalogEntry)
+    assert (entry.current_version, entry.scheduled_version) == ("1.0.0", "2.0.0")
+    assert handler.wake(state, NOW) == effective
+    state, out = handler.handle(state, message(Tick(at=effective)), effective)
+    (entry,) = emitted(out, CatalogEntry)
+    assert (entry.current_version, entry.scheduled_version) == ("2.0.0", None)
+    assert handler.wake(state, effective) is None
+
+
+# -- pii episodes ----------------------------------------------------------------------------
+
+
+def test_a_leak_opens_one_episode_and_a_clean_window_resolves_it() -> None:
+    window = timedelta(minutes=10)
+    handler = pii.PiiHandler(GlobalPolicy(), window)
+    reg = registration(batch_product(), "orders-daily")
+    state, out = handler.handle(pii.LeakWatch(), message(accepted(reg, NOW), "orders-daily"), NOW)
+    assert out == []
+    sample = output_event(
+        "orders-daily",
+        "daily",
+        "r1",
+        1,
+        sample=[{"order_id": "anna.weber@example.com"}],
+        published_at=NOW,
+    )
+    state, out = unchanged(
+        state, lambda: handler.handle(state, message(sample, "orders-daily"), NOW)
+    )
+    (breach,) = emitted(out, SlaBreach)
+    assert (breach.kind, breach.state, breach.field) == (
+        BreachKind.PII_LEAK,
+        BreachState.OPEN,
+        "order_id",
+    )
+    assert "anna.weber@example.com" not in breach.model_dump_json()
+    assert handler.wake(state, NOW) == NOW + window
+    # The same leak reported from the streaming port only refreshes the episode.
+    later = NOW + timedelta(minutes=5)
+    report = LeakReport(port="daily", field="order_id", pii="EMAIL", evidence="a***", expected="x")
+    state, out = handler.handle(
+        state, message(Leaks(at=later, leaks=[report]), "orders-daily"), later
+    )
+    assert out == []
+    assert handler.wake(state, later) == later + window
+    state, out = handler.handle(state, message(Tick(at=NOW + window), "orders-daily"), NOW)
+    assert out == []
+    done = later + window
+    state, out = handler.handle(state, message(Tick(at=done), "orders-daily"), done)
+    (resolved,) = emitted(out, SlaBreach)
+    assert (resolved.breach_id, resolved.state) == (breach.breach_id, BreachState.RESOLVED)
+    assert handler.wake(state, done) is None
+
+
+def test_pii_check_result_for_every_registration() -> None:
+    handler = pii.PiiHandler(GlobalPolicy(), timedelta(minutes=10))
+    reg = registration(example_descriptor(), "orders-daily-aggregated")
+    _, out = handler.handle(pii.LeakWatch(), message(reg), NOW)
+    (checked,) = emitted(out, CheckResult)
+    assert (checked.check, checked.status, checked.checked_at) == ("pii", CheckStatus.PASSED, NOW)
+    assert [o.topic for o in out if isinstance(o, Emit)] == [CHECK_RESULTS]
+
+
+# -- freshness -------------------------------------------------------------------------------
+
+
+def test_freshness_wakes_at_the_deadline_opens_a_breach_and_a_late_output_resolves_it() -> None:
+    handler = freshness.FreshnessHandler()
+    accepted_at = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    reg = registration(batch_product(), "orders-daily")
+    state, out = handler.handle(
+        freshness.Freshness(), message(accepted(reg, accepted_at), "orders-daily"), accepted_at
+    )
+    assert out == []
+    deadline = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    assert handler.wake(state, accepted_at) == deadline
+    state, out = handler.handle(state, message(Tick(at=deadline), "orders-daily"), deadline)
+    (opened,) = emitted(out, SlaBreach)
+    assert (opened.kind, opened.state, opened.deadline) == (
+        BreachKind.FRESHNESS,
+        BreachState.OPEN,
+        deadline,
+    )
+    late = deadline + timedelta(minutes=20)
+    run = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    delivered = output_event(
+        "orders-daily", "daily", "r1", 10, scheduled_for=run, published_at=late
+    )
+    state, out = unchanged(
+        state, lambda: handler.handle(state, message(delivered, "orders-daily"), late)
+    )
+    (resolved,) = emitted(out, SlaBreach)
+    assert (resolved.breach_id, resolved.state) == (opened.breach_id, BreachState.RESOLVED)
+    assert resolved.details["late_by_seconds"] == "1200"
+    assert handler.wake(state, late) == datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+
+
+def test_freshness_ignores_outputs_and_ticks_of_products_it_does_not_track() -> None:
+    handler = freshness.FreshnessHandler()
+    state = freshness.Freshness()
+    assert handler.handle(state, message(Tick(at=NOW)), NOW) == (state, [])
+    assert handler.wake(state, NOW) is None
+
+
+# -- quality ---------------------------------------------------------------------------------
+
+
+def test_quality_rules_on_outputs_open_and_resolve_episodes() -> None:
+    handler = quality.QualityHandler()
+    reg = registration(batch_product(), "orders-daily")
+    state, _ = handler.handle(
+        quality.QualityState(), message(accepted(reg, NOW), "orders-daily"), NOW
+    )
+    short = output_event(
+        "orders-daily",
+        "daily",
+        "r1",
+        990,
+        source_row_count=1000,
+        columns=[ColumnStats(name="order_id", null_count=1)],
+        published_at=NOW,
+    )
+    state, out = unchanged(
+        state, lambda: handler.handle(state, message(short, "orders-daily"), NOW)
+    )
+    opened = emitted(out, SlaBreach)
+    assert sorted((b.kind, b.rule, b.state) for b in opened) == [
+        (BreachKind.QUALITY, "no_nulls_in_order_id", BreachState.OPEN),
+        (BreachKind.QUALITY, "row_count_vs_source", BreachState.OPEN),
+    ]
+    good = output_event(
+        "orders-daily",
+        "daily",
+        "r2",
+        1000,
+        source_row_count=1000,
+        columns=[ColumnStats(name="order_id", null_count=0)],
+        published_at=NOW,
+    )
+    state, out = handler.handle(state, message(good, "orders-daily"), NOW)
+    assert {b.breach_id for b in emitted(out, SlaBreach)} == {b.breach_id for b in opened}
+    assert {b.state for b in emitted(out, SlaBreach)} == {BreachState.RESOLVED}
+
+
+def test_quality_windows_and_schema_violations_of_a_streaming_port() -> None:
+    handler = quality.QualityHandler()
+    text = example_descriptor(schema=ORDER)
+    reg = registration(text, "orders-daily-aggregated")
+    state, _ = handler.handle(quality.QualityState(), message(accepted(reg, NOW)), NOW)
+    violation = Violation(
+        port="orders-events", at=NOW, expected="Avro", error="bad", where="orders-events[0]@7"
+    )
+    state, out = handler.handle(state, message(violation), NOW)
+    (broken,) = emitted(out, SlaBreach)
+    assert (broken.kind, broken.details["first_record"]) == (
+        BreachKind.SCHEMA_VIOLATION,
+        "orders-events[0]@7",
+    )
+    clean = Window(
+        port="orders-events",
+        start=NOW,
+        end=NOW + timedelta(minutes=1),
+        rows=5,
+        violations=0,
+        columns={"order_id": (0, None)},
+    )
+    state, out = handler.handle(state, message(clean), NOW)
+    assert [(b.breach_id, b.state) for b in emitted(out, SlaBreach)] == [
+        (broken.breach_id, BreachState.RESOLVED)
+    ]
+
+
+# -- compatibility ---------------------------------------------------------------------------
+
+
+def test_compatibility_checks_against_accepted_history_only() -> None:
+    handler = compatibility.CompatibilityHandler()
+    v1 = registration(example_descriptor(version="1.0.0", schema=ORDER), "orders-daily-aggregated")
+    state, out = handler.handle(compatibility.SchemaHistory(), message(v1), NOW)
+    assert emitted(out, CheckResult)[0].status is CheckStatus.PASSED
+    rejected = accepted(v1, NOW, Decision.REJECTED)
+    assert handler.handle(state, message(rejected), NOW)[0] == state
+    state, _ = handler.handle(state, message(accepted(v1, NOW)), NOW)
+    v2 = registration(example_descriptor(version="1.1.0", schema=WIDER), "orders-daily-aggregated")
+    _, out = unchanged(state, lambda: handler.handle(state, message(v2), NOW))
+    (checked,) = emitted(out, CheckResult)
+    assert checked.status is CheckStatus.FAILED
+    assert checked.findings[0].code == "READER_FIELD_MISSING_DEFAULT_VALUE"
