@@ -183,5 +183,6 @@ class LocalMesh:
             self._write_state()
         if self._lag is not None:
             self._lag.close()
+            self._lag = None
         if self.broker is not None and self.started_broker:
             self.broker.stop()

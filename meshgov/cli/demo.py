@@ -64,6 +64,7 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None) -> None:
         finally:
             player.close()
             watch.stop()
+            del player  # its producer, before the broker stops
         result = summary(watch.seen)
         click.echo("")
         for line in summary_table(result):

@@ -43,4 +43,7 @@ class LagProbe:
         return lags
 
     def close(self) -> None:
+        """Both clients gone, before the cluster may go: a client left behind logs every
+        failed reconnection."""
         self._reader.close()
+        del self._admin

@@ -132,13 +132,14 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. \x07
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        at = exc.position
+        place = f"column {at - (text.rfind(chr(10), 0, at) + 1) + 1}"
         if isinstance(exc.character, bytes):
-            reason = f"bytes that are not {exc.encoding}, column {column}"
+            reason = f"bytes that are not {exc.encoding}, {place}"
         else:
-            reason = f"character #x{exc.character:04x} is not allowed in YAML, column {column}"
-        raise DescriptorError(source, [Problem("", f"not valid YAML: {reason}", line)]) from None
+            reason = f"character #x{exc.character:04x} is not allowed in YAML, {place}"
+        problem = Problem("", f"not valid YAML: {reason}", text.count("\n", 0, at) + 1)
+        raise DescriptorError(source, [problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
