@@ -3,7 +3,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up down test lint
+.PHONY: install chromium demo up down test lint
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,8 +25,16 @@ up: $(STAMP)
 down: $(STAMP)
 	$(BIN)/meshgov broker stop
 
+## Debian's chromium, which the dashboard's browser tests drive: installed when missing.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
+	  echo "installing Debian's chromium for the dashboard's browser tests"; \
+	  $$as_root apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$as_root apt-get update -q >/dev/null && $$as_root apt-get install -y -q chromium >/dev/null; }; }
+
 ## Every test, against a real broker: $$KAFKA_BOOTSTRAP_SERVERS, testcontainers, or the local jars.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -11,6 +11,7 @@ security.protocol=SASL_SSL; variables win over the file); they are kept as secre
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +41,11 @@ def read_properties(path: Path) -> dict[str, str]:
 def _xdg(variable: str, fallback: str) -> Path:
     base = os.environ.get(variable) or str(Path.home() / fallback)
     return Path(base) / "meshgov"
+
+
+def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a process meshgov starts: this process's, with `extra` on top."""
+    return {**os.environ, **extra}
 
 
 class Settings(BaseSettings):

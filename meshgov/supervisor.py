@@ -3,21 +3,26 @@
 Each component is a command whose output goes to its own log file; it is READY once a line
 of that log says so. One that exits unasked is FAILED and restarted after a backoff that
 doubles with each crash in a row (1 s up to 30 s) and resets once it ran for a minute; the
-others keep running. Stopping sends SIGTERM to all (faust commits offsets and flushes on it)
-and SIGKILL to any still running after the timeout."""
+others keep running. Stopping sends SIGTERM to all (a processor commits its offsets and
+flushes its state on it) and SIGKILL to any still running after the timeout. A supervisor
+that is itself killed takes its children with it (Linux: they get SIGTERM)."""
 
 from __future__ import annotations
 
-import os
+import ctypes
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from meshgov.settings import child_environment
+
 MAX_BACKOFF = 30.0
+PR_SET_PDEATHSIG = 1
 STABLE_AFTER = 60.0
 STALLED_AFTER = 120.0  # records waiting and no offset committed for this long: restart
 
@@ -81,7 +86,7 @@ class Supervisor:
     ) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.children = [Child(c, log_dir / f"{c.name}.log") for c in components]
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env = child_environment({"PYTHONUNBUFFERED": "1", **(env or {})})
         self.on_event = on_event or (lambda child, what: None)
         self.lag_threshold = lag_threshold
 
@@ -104,6 +109,7 @@ class Supervisor:
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops them
+                preexec_fn=_end_with_parent,
             )
         child.state = State.STARTING
         child.started_at = time.monotonic()
@@ -196,3 +202,9 @@ class Supervisor:
             child.process = None
             child.state = State.STOPPED
             self.on_event(child, "stopped")
+
+
+def _end_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the supervisor dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 
 import click
 
@@ -51,9 +50,6 @@ def run(
             )
         serve(settings, host, port, ready=click.echo)
         return
-    # confluent-kafka's registry client, which Quix Streams imports, imports authlib's
-    # deprecated httpx integration.
-    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
     from meshgov.processors.registry import processor as find
     from meshgov.processors.runtime import ProcessorApp, ensure_topics
 

@@ -174,7 +174,6 @@ PRODUCTS: tuple[Product, ...] = (
         inputs=("users-profile", "orders-events", "support-tickets"),
     ),
 )
-TEAMS = tuple(dict.fromkeys(p.team for p in PRODUCTS))
 
 
 def _by_name(name: str) -> Product:

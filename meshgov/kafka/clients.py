@@ -12,7 +12,9 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, Producer
+from confluent_kafka import OFFSET_BEGINNING, KafkaException, Producer
+from confluent_kafka import Consumer as Consumer  # the types clients here return, re-exported
+from confluent_kafka import Message as Message
 from confluent_kafka import TopicPartition as TopicPartition
 from confluent_kafka.admin import AdminClient
 

@@ -18,6 +18,9 @@ def _to_millis(value: datetime) -> datetime:
 Millis = Annotated[AwareDatetime, AfterValidator(_to_millis)]
 """A timezone-aware instant at the millisecond precision of Avro's timestamp-millis."""
 
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""An integer that fits Avro's int (every other integer is an Avro long)."""
+
 
 class Severity(StrEnum):
     ERROR = "ERROR"
@@ -242,7 +245,7 @@ class DeadLetter(Event):
     avro_name: ClassVar[str] = "meshgov.events.DeadLetter"
     dead_letter_id: str
     source_topic: str
-    source_partition: int
+    source_partition: Int32
     source_offset: int
     source_timestamp: Millis | None = None
     source_key: bytes | None = None

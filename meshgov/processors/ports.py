@@ -15,11 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from confluent_kafka import Consumer, Message
-
 from meshgov.codec import DecodeError, default_codec
 from meshgov.codec.product_records import ProductRecordDecoder
-from meshgov.kafka.clients import EventPublisher, KafkaClients
+from meshgov.kafka.clients import Consumer, EventPublisher, KafkaClients, Message
 from meshgov.kafka.topics import VERDICTS
 from meshgov.models.descriptor import DataProduct, PortType
 from meshgov.models.events import ACCEPTED_DECISIONS, Verdict

@@ -15,9 +15,9 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING
 
-from meshgov.kafka.clients import EventPublisher, KafkaClients
+from meshgov.kafka.clients import Consumer, EventPublisher, KafkaClients, TopicPartition
 from meshgov.processors.signals import Tick, encode_signal
 from meshgov.timers import DeadlineQueue
 

@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from confluent_kafka import Consumer, Message
 from confluent_kafka.admin import NewTopic
 
-from meshgov.kafka.clients import EventPublisher, KafkaClients
+from meshgov.kafka.clients import Consumer, EventPublisher, KafkaClients, Message
 from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 from meshgov.settings import Settings
 
