@@ -10,7 +10,6 @@ batch's offsets are committed once those are acknowledged."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from meshgov.models.descriptor import DataProduct, PortType
 from meshgov.models.events import ACCEPTED_DECISIONS, Verdict
 from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.processors.outputs import Emit, Output
+from meshgov.processors.sidecar import SidecarThread
 from meshgov.processors.signals import encode_signal
 from meshgov.settings import Settings
 
@@ -100,7 +100,7 @@ def streaming_ports(verdict: Verdict) -> list[StreamingPort]:
     ]
 
 
-class PortReader:
+class PortReader(SidecarThread):
     def __init__(
         self,
         settings: Settings,
@@ -110,6 +110,7 @@ class PortReader:
         observe: Observe,
         timeout: float = 0.5,
     ) -> None:
+        super().__init__(f"{processor} streaming-port reader")
         self.settings = settings
         self.clients = clients
         self.processor = processor
@@ -118,15 +119,6 @@ class PortReader:
         self.timeout = timeout
         self.ports: dict[str, StreamingPort] = {}  # by topic
         self._subscribed: tuple[str, ...] = ()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"{processor} ports", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
     def _learn(self, verdicts: Consumer) -> None:
         codec = default_codec()
@@ -147,7 +139,7 @@ class PortReader:
             self._subscribed = topics
             log.info("%s: reading streaming ports %s", self.processor, ", ".join(topics))
         if not topics:
-            self._stop.wait(self.timeout)
+            self.stopping.wait(self.timeout)
             return []
         batch = []
         for message in records.consume(num_messages=1000, timeout=self.timeout):
@@ -157,7 +149,7 @@ class PortReader:
             batch.append((self.ports[topic], PortRecord.of(message)))
         return batch
 
-    def _run(self) -> None:
+    def run(self) -> None:
         verdicts = self.clients.consumer()
         records = self.clients.consumer(
             self.settings.group(f"{self.processor}-streams"),
@@ -166,7 +158,7 @@ class PortReader:
         publisher = EventPublisher(self.clients, **{"linger.ms": 5})
         try:
             self.clients.assign_all(verdicts, [self.settings.topic(VERDICTS)])
-            while not self._stop.is_set():
+            while not self.stopping.is_set():
                 self._learn(verdicts)
                 batch = self._batch(records)
                 outputs = self.observe(batch, datetime.now(UTC))
@@ -183,8 +175,6 @@ class PortReader:
                     publisher.flush()
                 if batch:
                     records.commit(asynchronous=False)
-        except Exception:
-            log.exception("%s: streaming-port reader stopped", self.processor)
         finally:
             verdicts.close()
             records.close()

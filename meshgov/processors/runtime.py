@@ -61,6 +61,10 @@ class _ProducedValue(Serializer):
         return value.value  # type: ignore[return-value]  # None: a tombstone
 
 
+class SidecarError(RuntimeError):
+    """A thread beside the stream ended; the processor stopped with it."""
+
+
 def ensure_topics(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:
     """The mesh topics and the processor's own, created or brought to their configs before
     the processor is built (its store needs co-partitioned inputs); changelog topics are
@@ -95,7 +99,7 @@ class ProcessorApp(Generic[S]):
             consumer_group=settings.group(processor.name),
             auto_offset_reset="earliest",
             commit_interval=1.0,
-            consumer_poll_timeout=0.1,
+            consumer_poll_timeout=0.02,
             consumer_extra_config={
                 **extra,
                 # A crashed member holds its partitions until its session expires.
@@ -270,11 +274,19 @@ class ProcessorApp(Generic[S]):
                     self.settings.group(f"{self.processor.name}-ticker"),
                 )
             )
+        failures: list[BaseException] = []
+
+        def failed(error: BaseException) -> None:
+            failures.append(error)
+            self.app.stop()  # committed as far as processed; the supervisor restarts it
+
         for sidecar in sidecars:
-            sidecar.start()
+            sidecar.start(failed)
         log.info("Ready: %s reads %s", self.processor.name, ", ".join(self._names))
         try:
             self.app.run()
         finally:
             for sidecar in sidecars:
                 sidecar.stop()
+        if failures:
+            raise SidecarError(f"{self.processor.name}: {failures[0]!r}") from failures[0]

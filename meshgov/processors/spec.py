@@ -50,9 +50,10 @@ class Timed(Protocol[S_contra]):
 
 
 class Sidecar(Protocol):
-    """A thread beside the stream (a ticker, a streaming-port reader)."""
+    """A thread beside the stream (a ticker, a streaming-port reader). It calls `failed`
+    with what ended it, if anything does before `stop`."""
 
-    def start(self) -> None: ...
+    def start(self, failed: Callable[[BaseException], None]) -> None: ...
 
     def stop(self) -> None: ...
 

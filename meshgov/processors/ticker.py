@@ -11,38 +11,30 @@ consumer group spreads the schedule's partitions over the processor's workers.""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 
 from confluent_kafka import OFFSET_BEGINNING
 
 from meshgov.kafka.clients import Consumer, EventPublisher, KafkaClients, TopicPartition
+from meshgov.processors.sidecar import SidecarThread
 from meshgov.processors.signals import Tick, encode_signal
 from meshgov.timers import DeadlineQueue
 
 log = logging.getLogger("meshgov.processors.ticker")
 
 
-class Ticker:
+class Ticker(SidecarThread):
     def __init__(
         self, clients: KafkaClients, schedule_topic: str, signals_topic: str, group: str
     ) -> None:
+        super().__init__(f"ticker of {group}")
         self.clients = clients
         self.schedule_topic = schedule_topic
         self.signals_topic = signals_topic
         self.group = group
         self.queue = DeadlineQueue()
         self._partition_of: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"ticker {group}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for partition in partitions:
@@ -57,14 +49,14 @@ class Ticker:
                 del self._partition_of[product]
         consumer.unassign()
 
-    def _run(self) -> None:
+    def run(self) -> None:
         consumer = self.clients.consumer(self.group, **{"fetch.wait.max.ms": 100})
         publisher = EventPublisher(self.clients, **{"linger.ms": 5})
-        consumer.subscribe(
-            [self.schedule_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
-        )
         try:
-            while not self._stop.is_set():
+            consumer.subscribe(
+                [self.schedule_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
+            )
+            while not self.stopping.is_set():
                 now_ms = int(time.time() * 1000)
                 due = self.queue.next_due()
                 wait = 0.2 if due is None else max(0.0, min(0.2, (due - now_ms) / 1000))
@@ -80,8 +72,6 @@ class Ticker:
                     )
                 if fired:
                     publisher.flush()
-        except Exception:
-            log.exception("ticker of %s stopped", self.group)
         finally:
             consumer.close()
 

@@ -21,7 +21,7 @@ from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, VERDICTS
 from meshgov.models import ids
 from meshgov.models.events import BreachKind, CheckResult, CheckStatus, Event
 from meshgov.settings import Settings
-from tests.support.descriptors import example_descriptor
+from tests.support.descriptors import batch_descriptor, example_descriptor
 from tests.support.kafka import produce
 from tests.support.mesh import Emitted, accepted, registration
 from tests.support.processes import ProcessorProcess
@@ -32,25 +32,6 @@ pytestmark = pytest.mark.kafka
 FAST_REJOIN = {"MESHGOV_KAFKA_SESSION_TIMEOUT_MS": "6000"}
 COUNT = 240
 RATE = 40.0  # records per second: production spans the kills
-
-
-def quality_product(name: str) -> str:
-    return f"""
-data_product:
-  name: "{name}"
-  owner: "orders-team@company.com"
-  output_ports:
-    - name: daily
-      type: batch
-      format: Parquet
-      location: "s3://data-mesh/orders/daily/"
-      refresh: "0 2 * * *"
-  sla:
-    freshness: "Data available by 4am UTC"
-  quality:
-    - metric: "row_count_vs_source"
-      threshold: 99.9%
-"""
 
 
 @dataclass(frozen=True)
@@ -112,7 +93,14 @@ def quality_feed() -> Feed:
     events: list[tuple[str, Event]] = []
     for index in range(COUNT // 2):
         product = f"daily-{index}"
-        events.append((VERDICTS, accepted(registration(quality_product(product), product))))
+        events.append(
+            (
+                VERDICTS,
+                accepted(
+                    registration(batch_descriptor(product, rules=["row_count_vs_source"]), product)
+                ),
+            )
+        )
         output = output_event(product, "daily", "run-1", 990, source_row_count=1000)
         events.append((OUTPUTS, output))
     return Feed(

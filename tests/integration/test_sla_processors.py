@@ -37,6 +37,7 @@ from meshgov.models.events import (
 )
 from meshgov.models.sla import Freshness
 from meshgov.settings import Settings
+from tests.support.descriptors import batch_descriptor
 from tests.support.kafka import create_topic, produce
 from tests.support.mesh import Emitted, accepted, registration
 from tests.support.processes import ProcessorProcess
@@ -56,25 +57,9 @@ SCHEMA = {
 
 
 def batch_product(name: str) -> str:
-    return f"""
-data_product:
-  name: "{name}"
-  owner: "orders-team@company.com"
-  output_ports:
-    - name: daily
-      type: batch
-      format: Parquet
-      location: "s3://data-mesh/orders/daily/"
-      refresh: "{CRON}"
-      schema: {json.dumps(json.dumps(SCHEMA))}
-  sla:
-    availability: "10% over 1 day"
-    freshness: "{WITHIN}"
-  quality:
-    - metric: "row_count_vs_source"
-      threshold: 99.9%
-    - metric: "no_nulls_in_order_id"
-"""
+    return batch_descriptor(
+        name, refresh=CRON, freshness=WITHIN, availability="10% over 1 day", schema=SCHEMA
+    )
 
 
 def streaming_product(name: str, topic: str) -> str:

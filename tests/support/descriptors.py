@@ -45,3 +45,37 @@ def example_descriptor(
         ports = "".join(f"    - product: {p}\n" for p in inputs)
         text = text.replace("  output_ports:", f"  input_ports:\n{ports}  output_ports:")
     return text
+
+
+def batch_descriptor(
+    name: str,
+    *,
+    refresh: str = "0 2 * * *",
+    freshness: str = "Data available by 4am UTC",
+    availability: str | None = None,
+    schema: Any = None,
+    rules: Sequence[str] = ("row_count_vs_source", "no_nulls_in_order_id"),
+) -> str:
+    """A product with one scheduled batch port "daily", its freshness SLA and quality rules
+    (row_count_vs_source at 99.9%)."""
+    port_schema = f"      schema: {json.dumps(json.dumps(schema))}\n" if schema else ""
+    sla = f'    availability: "{availability}"\n' if availability else ""
+    quality = "".join(
+        f'    - metric: "{rule}"\n'
+        + ("      threshold: 99.9%\n" if rule == "row_count_vs_source" else "")
+        for rule in rules
+    )
+    return f"""
+data_product:
+  name: "{name}"
+  owner: "orders-team@company.com"
+  output_ports:
+    - name: daily
+      type: batch
+      format: Parquet
+      location: "s3://data-mesh/orders/daily/"
+      refresh: "{refresh}"
+{port_schema}  sla:
+{sla}    freshness: "{freshness}"
+  quality:
+{quality}"""

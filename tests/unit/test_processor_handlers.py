@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,7 +36,7 @@ from meshgov.processors.signals import (
     Window,
 )
 from meshgov.processors.spec import Message
-from tests.support.descriptors import example_descriptor
+from tests.support.descriptors import batch_descriptor, example_descriptor
 from tests.support.mesh import accepted, registration
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -62,24 +61,7 @@ def unchanged(state: BaseModel, run: Any) -> Any:
 
 
 def batch_product(name: str = "orders-daily") -> str:
-    return f"""
-data_product:
-  name: "{name}"
-  owner: "orders-team@company.com"
-  output_ports:
-    - name: daily
-      type: batch
-      format: Parquet
-      location: "s3://data-mesh/orders/daily/"
-      refresh: "0 2 * * *"
-      schema: {json.dumps(json.dumps(ORDER))}
-  sla:
-    freshness: "Data available by 4am UTC"
-  quality:
-    - metric: "row_count_vs_source"
-      threshold: 99.9%
-    - metric: "no_nulls_in_order_id"
-"""
+    return batch_descriptor(name, schema=ORDER)
 
 
 # -- verdicts: the join of a registration and its checks' results ---------------------------
