@@ -23,12 +23,18 @@ from meshgov.models.events import Event
 from meshgov.settings import Settings
 
 if TYPE_CHECKING:
+    from quixstreams import Application
     from quixstreams.kafka.configuration import ConnectionConfig
 
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "acks": "all",
     "enable.idempotence": True,
     "partitioner": "murmur2_random",
+}
+STREAM_CONSUMER_DEFAULTS: dict[str, Any] = {
+    # A crashed member holds its partitions until its session expires (Kafka's default 45 s).
+    "session.timeout.ms": 15000,
+    "heartbeat.interval.ms": 3000,
 }
 
 
@@ -80,6 +86,27 @@ class KafkaClients:
         connection = ConnectionConfig.from_librdkafka_dict(common, ignore_extras=True)
         known = set(connection.as_librdkafka_dict())
         return connection, {key: value for key, value in common.items() if key not in known}
+
+    def stream_application(self, group: str) -> Application:
+        """A Quix Streams application in consumer group `group`: at-least-once, reading new
+        groups from the beginning, checkpointing every second, its state under the
+        settings' state directory. Every client property of the settings applies."""
+        from quixstreams import Application
+
+        connection, extra = self.stream_connection()
+        return Application(
+            broker_address=connection,
+            consumer_group=group,
+            auto_offset_reset="earliest",
+            commit_interval=1.0,
+            # Quix Streams reads co-partitioned topics in batches and waits this long for
+            # each: the latency each hop of the mesh adds when traffic is light.
+            consumer_poll_timeout=0.02,
+            consumer_extra_config={**STREAM_CONSUMER_DEFAULTS, **extra},
+            producer_extra_config={**PRODUCER_DEFAULTS, **extra},
+            state_dir=self.settings.state_dir,
+            loglevel=None,
+        )
 
     def assign_all(
         self,

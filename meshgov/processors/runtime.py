@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
-from quixstreams import Application, message_context
+from quixstreams import message_context
 from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import Topic
 from quixstreams.state import State
 
 from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.clients import PRODUCER_DEFAULTS, KafkaClients
+from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Emit, Output
@@ -93,23 +93,7 @@ class ProcessorApp(Generic[S]):
         self._names: dict[str, str] = {settings.topic(t): t for t in processor.inputs}
         if processor.signals or processor.timed:
             self._names[processor.signals_topic(settings)] = "signals"
-        connection, extra = clients.stream_connection()
-        self.app = Application(
-            broker_address=connection,
-            consumer_group=settings.group(processor.name),
-            auto_offset_reset="earliest",
-            commit_interval=1.0,
-            consumer_poll_timeout=0.02,
-            consumer_extra_config={
-                **extra,
-                # A crashed member holds its partitions until its session expires.
-                "session.timeout.ms": 15000,
-                "heartbeat.interval.ms": 3000,
-            },
-            producer_extra_config={**extra, **PRODUCER_DEFAULTS},
-            state_dir=settings.state_dir,
-            loglevel=None,
-        )
+        self.app = clients.stream_application(settings.group(processor.name))
         self._outputs: dict[str, Topic] = {}
         self._build()
 
