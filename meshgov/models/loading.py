@@ -84,6 +84,40 @@ def _line_index(node: Node | None, prefix: Location = ()) -> dict[Location, int]
 
 _ALIASES = {"avro_schema": "schema"}
 
+MAX_DESCRIPTOR_CHARS = 1_000_000
+MAX_NODES = 100_000  # values once YAML aliases are expanded
+MAX_DEPTH = 64
+INPUT_SHOWN = 120  # characters of an offending value quoted in an error
+
+
+def _expanded_size(root: Node) -> tuple[int, int]:
+    """(values, depth) of a YAML node graph with every alias expanded, counted without
+    expanding: an alias bomb of a few hundred bytes stands for billions of values. Stops
+    counting past the limits."""
+    sizes: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if not children_done and any(id(c) not in sizes for c in children):
+            if len(sizes) + len(stack) > 4 * MAX_NODES:
+                return MAX_NODES + 1, 0
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        if any(id(c) not in sizes for c in children):  # a cycle: a recursive alias
+            return MAX_NODES + 1, MAX_DEPTH + 1
+        count = 1 + sum(sizes[id(c)][0] for c in children)
+        depth = 1 + max((sizes[id(c)][1] for c in children), default=0)
+        sizes[id(node)] = (min(count, MAX_NODES + 1), min(depth, MAX_DEPTH + 1))
+    return sizes[id(root)]
+
 
 def _message(error: Any) -> str:
     kind, text = error["type"], error["msg"]
@@ -95,7 +129,10 @@ def _message(error: Any) -> str:
         return str(text).removeprefix("Value error, ")
     if kind == "too_short" and error.get("ctx", {}).get("min_length") == 1:
         return "needs at least one entry"
-    return f"{text} (got {error.get('input')!r})"
+    shown = repr(error.get("input"))
+    if len(shown) > INPUT_SHOWN:
+        shown = f"{shown[:INPUT_SHOWN]}... ({len(shown)} characters)"
+    return f"{text} (got {shown})"
 
 
 def _problems(exc: ValidationError, lines: dict[Location, int]) -> list[Problem]:
@@ -123,11 +160,20 @@ def validation_problems(exc: ValidationError, text: str) -> list[Problem]:
 
 
 def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
-    """Parse a descriptor document; raise DescriptorError naming every problem."""
+    """Parse a descriptor document; raise DescriptorError naming every problem. A document
+    above the limits (characters, values with aliases expanded, nesting) is refused before
+    anything is built from it."""
+    if len(text) > MAX_DESCRIPTOR_CHARS:
+        problem = Problem(
+            "", f"the descriptor has {len(text)} characters; at most {MAX_DESCRIPTOR_CHARS}"
+        )
+        raise DescriptorError(source, [problem])
     try:
         loader = _StrictLoader(text)
         try:
             root = loader.get_single_node()  # composed once: for values and for lines
+            if root is not None:
+                _within_limits(root, source)
             document = None if root is None else loader.construct_document(root)
         finally:
             loader.dispose()
@@ -165,6 +211,19 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
         return Descriptor.model_validate(document)
     except ValidationError as exc:
         raise DescriptorError(source, _problems(exc, _line_index(root))) from None
+
+
+def _within_limits(root: Node, source: str) -> None:
+    values, depth = _expanded_size(root)
+    if values > MAX_NODES:
+        message = (
+            f"the document expands to more than {MAX_NODES} values (YAML aliases, counted "
+            f"expanded); a descriptor needs far fewer"
+        )
+        raise DescriptorError(source, [Problem("", message, 1)])
+    if depth > MAX_DEPTH:
+        message = f"the document nests deeper than {MAX_DEPTH} levels"
+        raise DescriptorError(source, [Problem("", message, 1)])
 
 
 def load_descriptor(path: str | Path) -> Descriptor:

@@ -313,3 +313,48 @@ def test_control_characters_are_a_descriptor_error_naming_line_and_character(
     (problem,) = raised.value.problems
     assert problem.line == line
     assert character in problem.message
+
+
+def alias_bomb(levels: int) -> str:
+    """A few hundred bytes of YAML that expand to 9**levels values."""
+    lines = ['l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]")
+    return (
+        "\n".join(lines) + f"\ndata_product:\n  name: x\n  owner: a@b.c\n  tags: *l{levels - 1}\n"
+    )
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    text = alias_bomb(8)  # 43 million values
+    assert len(text) < 700
+    with pytest.raises(DescriptorError, match="expands to more than 100000 values"):
+        parse_descriptor(text)
+
+
+def test_aliases_within_the_limit_are_fine(seed_descriptor_text: str) -> None:
+    text = seed_descriptor_text.replace(
+        '      format: "Avro"', '      format: &format "Avro"'
+    ).replace('      format: "Parquet"', "      format: *format")
+    streaming, batch = parse_descriptor(text).data_product.output_ports
+    assert (streaming.format, batch.format) == (DataFormat.AVRO, DataFormat.AVRO)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x: 1\n" * 250_000, "1250000 characters; at most 1000000"),
+        ("data_product:\n  tags: " + "[" * 70 + "]" * 70 + "\n", "nests deeper than 64 levels"),
+    ],
+)
+def test_oversized_and_deeply_nested_documents_are_refused(text: str, message: str) -> None:
+    with pytest.raises(DescriptorError, match=message):
+        parse_descriptor(text)
+
+
+def test_an_error_quotes_a_huge_value_only_in_part() -> None:
+    huge = "[" + ", ".join(["1"] * 50_000) + "]"
+    with pytest.raises(DescriptorError) as raised:
+        parse_descriptor(f"data_product:\n  name: {huge}\n  owner: a@b.c\n")
+    assert len(str(raised.value)) < 1000
+    assert "characters)" in str(raised.value)
