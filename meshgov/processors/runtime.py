@@ -31,6 +31,7 @@ from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
+from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Emit, Output
 from meshgov.processors.signals import Signal, Tick, decode_signal, encode_signal
@@ -210,10 +211,11 @@ class ProcessorApp(Generic[S]):
 
     def _produced(self, output: Output) -> Produced:
         if isinstance(output, Emit):
+            event = bounded(output.event)
             return Produced(
                 self.settings.topic(output.topic),
-                output.event.kafka_key().encode(),
-                self.codec.encode(output.event),
+                event.kafka_key().encode(),
+                self.codec.encode(event),
             )
         return Produced(
             self.processor.signals_topic(self.settings),
