@@ -62,8 +62,8 @@ def bounded(event: Event, limit: int = MAX_EVENT_BYTES) -> Event:
         bare = event.model_copy(update={"findings": []})
         budget = limit - _size(bare) - 1_000
         cut = _cut(event.findings, budget, event.registration_id)
-        event = event.model_copy(update={"findings": cut})
-    elif isinstance(event, Verdict):
+        return _checked(event.model_copy(update={"findings": cut}), limit)
+    if isinstance(event, Verdict):
         bare = event.model_copy(
             update={"checks": [c.model_copy(update={"findings": []}) for c in event.checks]}
         )
@@ -76,13 +76,18 @@ def bounded(event: Event, limit: int = MAX_EVENT_BYTES) -> Event:
             )
             for c in event.checks
         ]
-        event = event.model_copy(update={"checks": checks})
-        if _size(event) > limit and event.decision is Decision.REJECTED:
+        verdict = event.model_copy(update={"checks": checks})
+        if _size(verdict) > limit and verdict.decision is Decision.REJECTED:
             # Only an accepted verdict's descriptor is read downstream (history, catalog).
-            text = event.descriptor
+            text = verdict.descriptor
             kept = text[: limit // 4]
             note = f"\n# ... {len(text) - len(kept)} more characters left out of this verdict\n"
-            event = event.model_copy(update={"descriptor": kept + note})
+            verdict = verdict.model_copy(update={"descriptor": kept + note})
+        return _checked(verdict, limit)
+    return _checked(event, limit)
+
+
+def _checked(event: Event, limit: int) -> Event:
     if _size(event) > limit:
         raise EventTooLargeError(
             f"a {type(event).__name__} of {_size(event)} bytes even with its findings cut "
