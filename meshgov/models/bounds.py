@@ -64,10 +64,10 @@ def bounded(event: Event, limit: int = MAX_EVENT_BYTES) -> Event:
         cut = _cut(event.findings, budget, event.registration_id)
         return _checked(event.model_copy(update={"findings": cut}), limit)
     if isinstance(event, Verdict):
-        bare = event.model_copy(
+        stripped = event.model_copy(
             update={"checks": [c.model_copy(update={"findings": []}) for c in event.checks]}
         )
-        budget = (limit - _size(bare)) // max(1, len(event.checks)) - 1_000
+        budget = (limit - _size(stripped)) // max(1, len(event.checks)) - 1_000
         checks = [
             CheckOutcome(
                 check=c.check,
