@@ -224,6 +224,7 @@ def _port_dead_letter(record: PortRecord, error: Exception) -> Any:
         record.timestamp_ms,
         record.headers,
         error,
+        product_data=True,
     )
 
 

@@ -98,6 +98,16 @@ class Processor(Generic[S]):
         return topics
 
 
+def masked_preview(value: bytes, length: int = 48) -> str:
+    """The shape of a value's first bytes and nothing of its content: letters become x,
+    digits 9, other printable characters stay, the rest is a dot."""
+    text = value[:length].decode("utf-8", errors="replace")
+    shape = "".join(
+        "x" if c.isalpha() else "9" if c.isdigit() else c if c.isprintable() else "." for c in text
+    )
+    return shape + ("..." if len(value) > length else "")
+
+
 def dead_letter(
     processor: str,
     topic: str,
@@ -108,12 +118,23 @@ def dead_letter(
     timestamp_ms: int | None,
     headers: Sequence[tuple[str, bytes | str | None]],
     error: BaseException,
+    product_data: bool = False,
 ) -> DeadLetter:
     """An unreadable record with where it came from and why it failed; a huge value is kept
-    as its first bytes, with its size and hash in the message."""
+    as its first bytes, with its size and hash in the message. A record of a product topic
+    (`product_data`) may hold PII: its key, value and headers stay out, and the message
+    gives the value's size, hash and a masked preview instead."""
     message = f"{type(error).__name__}: {error}"[:4000]
     kept = value
-    if value is not None and len(value) > DEAD_VALUE_KEPT:
+    if product_data:
+        if value is not None:
+            digest = hashlib.sha256(value).hexdigest()
+            message += (
+                f" (value of {len(value)} bytes, sha256 {digest}, masked: "
+                f"{masked_preview(value)!r})"
+            )
+        key, kept, headers = None, None, []
+    elif value is not None and len(value) > DEAD_VALUE_KEPT:
         kept = value[:DEAD_VALUE_KEPT]
         digest = hashlib.sha256(value).hexdigest()
         message += f" (value of {len(value)} bytes, sha256 {digest}; first {len(kept)} kept)"
