@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from meshgov.models.events import (
+    ACCEPTED_DECISIONS,
     ERROR_BUDGET_DETAIL,
     BreachKind,
     BreachRef,
@@ -52,7 +53,7 @@ def health(open_breaches: list[BreachRef]) -> Health:
 def apply_verdict(stored: Stored | None, verdict: Verdict) -> Stored | None:
     """The entry after an ACCEPTED or SCHEDULED verdict; None when nothing changes."""
     entry, waiting = load(stored)
-    if verdict.decision is Decision.REJECTED:
+    if verdict.decision not in ACCEPTED_DECISIONS:
         return None
     if entry is not None and any(
         v.registration_id == verdict.registration_id for v in entry.versions

@@ -1,7 +1,10 @@
-"""Joining the checks' results of one registration into its one verdict.
+"""Joining the checks' results of one registration into its verdict.
 
-REJECTED if any required check failed or stayed silent past the timeout (fail closed);
-SCHEDULED if a breaking change was accepted with notice; ACCEPTED_WITH_WARNINGS; ACCEPTED."""
+REJECTED if any required check failed; SCHEDULED if a breaking change was accepted with
+notice; ACCEPTED_WITH_WARNINGS; ACCEPTED. A required check silent past the timeout is the
+platform's problem, never the submitter's: unless what did answer already rejects it, the
+registration is UNDECIDED (neither accepted nor rejected), naming the silent checks, and
+decided for good once they answer."""
 
 from __future__ import annotations
 
@@ -19,17 +22,18 @@ from meshgov.models.events import (
     Verdict,
 )
 
-CHECK_TIMED_OUT = "CHECK_TIMED_OUT"
+CHECK_SILENT = "CHECK_SILENT"
 
 
-def _timed_out(check: str, timeout: timedelta) -> CheckOutcome:
+def _silent(check: str, timeout: timedelta) -> CheckOutcome:
     seconds = f"{timeout.total_seconds():.0f} s"
     message = (
-        f"The {check} check did not answer within {seconds}, so the registration is rejected "
-        f"(meshgov fails closed). Submit it again once the {check} processor runs."
+        f"The {check} check has not answered within {seconds}: the registration is "
+        f"undecided, neither accepted nor rejected, and is decided as soon as the {check} "
+        f"processor answers. Nothing to do for the submitter."
     )
-    finding = Finding(code=CHECK_TIMED_OUT, message=message, details={"check": check})
-    return CheckOutcome(check=check, status=CheckStatus.FAILED, findings=[finding])
+    finding = Finding(code=CHECK_SILENT, message=message, details={"check": check})
+    return CheckOutcome(check=check, status=CheckStatus.PENDING, findings=[finding])
 
 
 def decide(
@@ -40,13 +44,14 @@ def decide(
     now: datetime,
     timeout: timedelta,
 ) -> Verdict | None:
-    """The verdict once every required check answered, or once `timeout` has passed since
-    the registration was first seen; None while waiting."""
+    """The verdict once every required check answered; an UNDECIDED one once `timeout` has
+    passed since the registration was first seen with a check still silent; None while
+    waiting."""
     missing = [check for check in required if check not in results]
     if missing and now - first_seen < timeout:
         return None
     outcomes = [
-        _timed_out(check, timeout)
+        _silent(check, timeout)
         if (result := results.get(check)) is None
         else CheckOutcome(check=check, status=result.status, findings=result.findings)
         for check in required
@@ -54,7 +59,9 @@ def decide(
     statuses = {outcome.status for outcome in outcomes}
     effective_at = None
     if CheckStatus.FAILED in statuses:
-        decision = Decision.REJECTED
+        decision = Decision.REJECTED  # on what answered: a silent check cannot change that
+    elif missing:
+        decision = Decision.UNDECIDED
     elif CheckStatus.SCHEDULED in statuses:
         decision = Decision.SCHEDULED
         effective_at = max(
@@ -65,7 +72,9 @@ def decide(
     else:
         decision = Decision.ACCEPTED
     return Verdict(
-        verdict_id=ids.verdict_id(registration.registration_id),
+        verdict_id=(ids.undecided_verdict_id if decision is Decision.UNDECIDED else ids.verdict_id)(
+            registration.registration_id
+        ),
         registration_id=registration.registration_id,
         product=registration.product,
         version=registration.version,

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from meshgov.checks.offline import check_offline
-from meshgov.cli.register import EXIT_REJECTED, print_verdict
+from meshgov.cli.register import EXIT_REJECTED, exit_code, print_verdict
 from meshgov.client.registration import build_registration
-from meshgov.models.events import Decision
 from meshgov.models.loading import DescriptorError
 from meshgov.models.policy import load_policy
 from meshgov.settings import Settings
@@ -39,8 +38,9 @@ def check(
     submitted_by: str | None,
     as_json: bool,
 ) -> None:
-    """Run the compatibility, pii and policy checks on DESCRIPTOR as the platform would.
-    Exit 0 accepted or scheduled, 1 rejected, 2 on error."""
+    """Run every registration-time check on DESCRIPTOR as the platform would. Exit 0
+    accepted or scheduled, 1 rejected, 2 on error or when a required check is not one
+    `meshgov check` runs (undecided)."""
     try:
         settings = Settings.load(policy_path=policy)
         rules = load_policy(settings.policy_path)
@@ -61,4 +61,4 @@ def check(
         click.echo(verdict.model_dump_json(indent=2))
     else:
         print_verdict(verdict)
-    sys.exit(EXIT_REJECTED if verdict.decision is Decision.REJECTED else 0)
+    sys.exit(exit_code(verdict))

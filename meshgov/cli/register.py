@@ -15,16 +15,26 @@ from meshgov.client.registration import (
     publish,
     register_data_product,
 )
-from meshgov.models.events import Decision, Severity, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, Decision, Severity, Verdict
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
 
 EXIT_REJECTED = 1
+
+
+def exit_code(verdict: Verdict) -> int:
+    """0 accepted or scheduled, 1 rejected, 2 undecided (a required check did not answer)."""
+    if verdict.decision in ACCEPTED_DECISIONS:
+        return 0
+    return EXIT_REJECTED if verdict.decision is Decision.REJECTED else EXIT_ERROR
+
+
 _COLOURS = {
     Decision.ACCEPTED: "green",
     Decision.ACCEPTED_WITH_WARNINGS: "yellow",
     Decision.SCHEDULED: "cyan",
     Decision.REJECTED: "red",
+    Decision.UNDECIDED: "magenta",
 }
 
 
@@ -76,4 +86,4 @@ def register(
         click.secho(f"error: {error}", fg="red", err=True)
         sys.exit(EXIT_ERROR)
     print_verdict(verdict)
-    sys.exit(EXIT_REJECTED if verdict.decision is Decision.REJECTED else 0)
+    sys.exit(exit_code(verdict))

@@ -24,6 +24,7 @@ _DECISION_COLOURS = {
     Decision.ACCEPTED_WITH_WARNINGS: "yellow",
     Decision.SCHEDULED: "cyan",
     Decision.REJECTED: "red",
+    Decision.UNDECIDED: "magenta",
 }
 
 

@@ -15,19 +15,26 @@ from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients
 from meshgov.kafka.cluster import resolve
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
-from meshgov.models.events import Registration, Verdict
+from meshgov.models.events import CheckStatus, Decision, Registration, Verdict
 from meshgov.models.loading import load_descriptor, parse_descriptor
 from meshgov.settings import Settings
 
 
 class RegistrationTimeoutError(TimeoutError):
-    def __init__(self, registration: Registration, timeout: float) -> None:
+    def __init__(
+        self, registration: Registration, timeout: float, undecided: Verdict | None = None
+    ) -> None:
+        why = "no verdict"
+        if undecided is not None:
+            silent = ", ".join(c.check for c in undecided.checks if c.status is CheckStatus.PENDING)
+            why = f"only an UNDECIDED verdict (waiting for {silent})"
         super().__init__(
-            f"no verdict for registration {registration.registration_id} of "
+            f"{why} for registration {registration.registration_id} of "
             f"{registration.product} within {timeout:.0f} s; it is on mesh.registrations and "
             f"will be decided when the processors run (see `meshgov tail verdicts`)"
         )
         self.registration = registration
+        self.undecided = undecided
 
 
 def default_submitter() -> str:
@@ -61,7 +68,8 @@ def register_data_product(
     submitted_by: str | None = None,
     timeout: float = 60.0,
 ) -> Verdict:
-    """Publish a registration and return its verdict (RegistrationTimeoutError if none comes)."""
+    """Publish a registration and return its final verdict (RegistrationTimeoutError if none
+    comes in time, with the UNDECIDED verdict if one came)."""
     settings = resolve(settings or Settings.load())
     registration = build_registration(descriptor, submitted_by)
     codec = default_codec()
@@ -72,6 +80,7 @@ def register_data_product(
         clients.assign_all(consumer, [settings.topic(VERDICTS)], OFFSET_END)
         publish(settings, registration)
         deadline = time.monotonic() + timeout
+        undecided: Verdict | None = None
         while time.monotonic() < deadline:
             message = consumer.poll(0.5)
             if message is None or message.error():
@@ -80,9 +89,12 @@ def register_data_product(
                 verdict = codec.decode(message.value() or b"", Verdict)
             except DecodeError:
                 continue
-            if verdict.registration_id == registration.registration_id:
+            if verdict.registration_id != registration.registration_id:
+                continue
+            if verdict.decision is not Decision.UNDECIDED:
                 return verdict
-        raise RegistrationTimeoutError(registration, timeout)
+            undecided = verdict
+        raise RegistrationTimeoutError(registration, timeout, undecided)
     finally:
         consumer.close()
 

@@ -3,6 +3,11 @@
 A schema file may refer to named types defined in other files of the same folder.
 The fingerprint is CRC-64-AVRO over the Parsing Canonical Form, in which every named
 type is defined at its first use and referred to by name afterwards.
+
+schemas/released/ keeps every earlier released version of each event schema, self-contained,
+named by its fingerprint: records written by an earlier meshgov are read with the schema they
+were written with and resolved to the current one, so evolving a schema never turns the
+events already on the topics into dead letters.
 """
 
 from __future__ import annotations
@@ -79,7 +84,11 @@ def crc64_fingerprint(schema: Any, named: dict[str, Any]) -> tuple[str, bytes]:
 class SchemaSet:
     """The event schemas a codec can write, and every writer schema it can read."""
 
-    def __init__(self, sources: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        sources: Iterable[tuple[str, dict[str, Any]]],
+        released: Iterable[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
         self._named: dict[str, Any] = {}
         self._by_name: dict[str, EventSchema] = {}
         self._by_fingerprint: dict[bytes, EventSchema] = {}
@@ -102,6 +111,20 @@ class SchemaSet:
             if len(unresolved) == len(pending):
                 raise ValueError("cannot resolve named types: " + "; ".join(errors))
             pending = unresolved
+        for origin, raw in released:
+            self._add_released(origin, raw)
+
+    def _add_released(self, origin: str, raw: dict[str, Any]) -> None:
+        """An earlier version, readable by fingerprint and never written."""
+        named: dict[str, Any] = {}
+        try:
+            parsed = parse_schema(raw, named)
+        except (SchemaParseException, UnknownType, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{origin}: invalid Avro schema: {exc}") from exc
+        if not isinstance(parsed, dict) or parsed.get("name") not in self._by_name:
+            raise ValueError(f"{origin}: not an earlier version of a current event schema")
+        canonical, fp = crc64_fingerprint(parsed, named)
+        self._by_fingerprint.setdefault(fp, EventSchema(parsed["name"], parsed, canonical, fp))
 
     def _add(self, parsed: dict[str, Any]) -> None:
         canonical, fp = crc64_fingerprint(parsed, self._named)
@@ -131,7 +154,11 @@ class SchemaSet:
         files = sorted(directory.glob("*.avsc"))
         if not files:
             raise FileNotFoundError(f"no .avsc files in {directory}")
-        return cls((f.name, json.loads(f.read_text(encoding="utf-8"))) for f in files)
+        released = sorted((directory / "released").glob("*.avsc"))
+        return cls(
+            ((f.name, json.loads(f.read_text(encoding="utf-8"))) for f in files),
+            ((f"released/{f.name}", json.loads(f.read_text(encoding="utf-8"))) for f in released),
+        )
 
 
 def schema_directory() -> Path:

@@ -33,6 +33,7 @@ class CheckStatus(StrEnum):
     PASSED_WITH_WARNINGS = "PASSED_WITH_WARNINGS"
     SCHEDULED = "SCHEDULED"
     FAILED = "FAILED"
+    PENDING = "PENDING"  # in an UNDECIDED verdict: the check has not answered yet
 
 
 class Decision(StrEnum):
@@ -40,6 +41,9 @@ class Decision(StrEnum):
     ACCEPTED_WITH_WARNINGS = "ACCEPTED_WITH_WARNINGS"
     SCHEDULED = "SCHEDULED"
     REJECTED = "REJECTED"
+    # A required check has not answered in time: the platform's problem, not the submitter's.
+    # Not final: the registration is decided again when the answer comes.
+    UNDECIDED = "UNDECIDED"
 
 
 ACCEPTED_DECISIONS = frozenset(

@@ -15,6 +15,11 @@ def verdict_id(registration_id: str) -> str:
     return derived_id("verdict", registration_id)
 
 
+def undecided_verdict_id(registration_id: str) -> str:
+    """An UNDECIDED verdict's: the final verdict that follows it keeps verdict_id()."""
+    return derived_id("verdict-undecided", registration_id)
+
+
 def check_result_id(registration_id: str, check: str) -> str:
     return derived_id("check-result", registration_id, check)
 

@@ -1,9 +1,12 @@
-"""The verdicts processor: one Verdict per registration, from the required checks' results.
+"""The verdicts processor: one final Verdict per registration, from the required checks'
+results.
 
 Registrations and results meet in the product's state, whichever arrives first. A required
-check silent past the timeout rejects the registration (fail closed); results arriving after
-the decision are ignored, so there is never a second verdict. Results whose registration
-never arrives are dropped after ORPHANS_KEPT."""
+check silent past the timeout makes the registration UNDECIDED (one such verdict), and it
+stays pending: the check's answer, when its processor is back, decides it for good (up to
+UNDECIDED_KEPT). Results arriving after the final decision are ignored, so there is never a
+second final verdict. Results whose registration never arrives are dropped after
+ORPHANS_KEPT."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from pydantic import BaseModel
 
 from meshgov.checks.verdicts import decide
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
-from meshgov.models.events import CheckResult, Millis, Registration
+from meshgov.models.events import CheckResult, Decision, Millis, Registration
 from meshgov.processors.outputs import Emit, Output
 from meshgov.processors.signals import Tick
 from meshgov.processors.spec import Message, Processor
@@ -22,12 +25,14 @@ from meshgov.settings import Settings
 
 DECIDED_KEPT = 1000  # per product: enough to recognise late results
 ORPHANS_KEPT = timedelta(hours=1)
+UNDECIDED_KEPT = timedelta(days=7)
 
 
 class Pending(BaseModel):
     registration: Registration | None = None
     results: dict[str, CheckResult] = {}
     first_seen: Millis
+    undecided: bool = False  # its UNDECIDED verdict is out
 
 
 class Waiting(BaseModel):
@@ -63,9 +68,12 @@ class VerdictsHandler:
         outputs: list[Output] = []
         decided = list(state.decided)
         for key, entry in list(pending.items()):
-            if entry.registration is None:
-                if now - entry.first_seen >= ORPHANS_KEPT:
+            if entry.registration is None or entry.undecided:
+                kept = UNDECIDED_KEPT if entry.undecided else ORPHANS_KEPT
+                if now - entry.first_seen >= kept:
                     del pending[key]
+                    continue
+            if entry.registration is None:
                 continue
             verdict = decide(
                 entry.registration,
@@ -75,20 +83,25 @@ class VerdictsHandler:
                 now,
                 self.timeout,
             )
-            if verdict is not None:
-                outputs.append(Emit(VERDICTS, verdict))
-                decided.append(key)
-                del pending[key]
+            if verdict is None:
+                continue
+            if verdict.decision is Decision.UNDECIDED:
+                if not entry.undecided:
+                    outputs.append(Emit(VERDICTS, verdict))
+                    pending[key] = entry.model_copy(update={"undecided": True})
+                continue
+            outputs.append(Emit(VERDICTS, verdict))
+            decided.append(key)
+            del pending[key]
         return Waiting(pending=pending, decided=decided[-DECIDED_KEPT:]), outputs
 
     def wake(self, state: Waiting, now: datetime) -> datetime | None:
-        return min(
-            (
-                entry.first_seen + (self.timeout if entry.registration else ORPHANS_KEPT)
-                for entry in state.pending.values()
-            ),
-            default=None,
-        )
+        return min((self._due(entry) for entry in state.pending.values()), default=None)
+
+    def _due(self, entry: Pending) -> datetime:
+        if entry.undecided:
+            return entry.first_seen + UNDECIDED_KEPT
+        return entry.first_seen + (self.timeout if entry.registration else ORPHANS_KEPT)
 
 
 def _handler(settings: Settings) -> VerdictsHandler:

@@ -14,11 +14,13 @@ import pytest
 
 from meshgov.checks.offline import check_offline
 from meshgov.client import register_data_product
+from meshgov.client.registration import RegistrationTimeoutError
 from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CHECK_RESULTS, VERDICTS
-from meshgov.models.events import CheckResult, CheckStatus, Decision, Registration, Verdict
+from meshgov.models import ids
+from meshgov.models.events import CheckStatus, Decision, Registration, Verdict
 from meshgov.models.policy import GlobalPolicy
 from meshgov.settings import DEFAULT_CHECKS, Settings
 from tests.support.descriptors import example_descriptor
@@ -93,7 +95,7 @@ def rejected_verdict(settings: Settings, codec: EventCodec, product: str, versio
     )
 
 
-def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
+def test_registrations_get_exactly_one_verdict_each_and_silence_is_never_a_rejection(
     mesh: tuple[Settings, dict[str, ProcessorProcess]], codec: EventCodec, tmp_path: Path
 ) -> None:
     settings, processors = mesh
@@ -167,40 +169,58 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
         assert findings(offline) == findings(verdict)
         assert offline.decision is verdict.decision
 
-    # The PII processor is down: after the timeout the registration is rejected, naming it.
+    # The PII processor is down: past the timeout the registration is UNDECIDED, naming the
+    # silent check (a platform fault is never the submitter's rejection)...
     processors["pii"].stop()
-    silent = register_data_product(descriptor("payments-daily", "1.0.0", V1), settings, timeout=90)
-    assert silent.decision is Decision.REJECTED
+    with pytest.raises(RegistrationTimeoutError) as waited:
+        register_data_product(descriptor("payments-daily", "1.0.0", V1), settings, timeout=12)
+    silent = waited.value.undecided
+    assert silent is not None
+    assert (silent.decision, silent.verdict_id) == (
+        Decision.UNDECIDED,
+        ids.undecided_verdict_id(silent.registration_id),
+    )
     by_check = {c.check: c for c in silent.checks}
     assert by_check["compatibility"].status is CheckStatus.PASSED
-    assert by_check["pii"].findings[0].code == "CHECK_TIMED_OUT"
+    assert (by_check["pii"].status, by_check["pii"].findings[0].code) == (
+        CheckStatus.PENDING,
+        "CHECK_SILENT",
+    )
     assert silent.latency_ms >= 6000
 
-    # Back up, the PII processor answers late; that answer makes no second verdict.
+    # ...and once the PII processor is back, its answer decides it for good: ACCEPTED.
     processors["pii"].start()
 
-    def late_pii_answer(events: list[Any]) -> bool:
+    def final_of_silent(events: list[Any]) -> bool:
         return any(
-            isinstance(e, CheckResult)
-            and e.check == "pii"
+            isinstance(e, Verdict)
             and e.registration_id == silent.registration_id
+            and e.decision is not Decision.UNDECIDED
             for e in events
         )
 
-    events = read_all(settings, codec, late_pii_answer, seconds=90)
-    assert late_pii_answer(events), processors["pii"].log_tail()
-
     def five_registrations_decided(events: list[Any]) -> bool:
-        return len({e.registration_id for e in events if isinstance(e, Verdict)}) >= 5
+        finals = {e.registration_id for e in events if isinstance(e, Verdict)}
+        return final_of_silent(events) and len(finals) >= 5
 
-    # Then a few seconds more: time for the verdicts processor to (wrongly) react to it.
-    events = read_all(settings, codec, five_registrations_decided, seconds=60, settle=5)
+    # Then a few seconds more: time for the verdicts processor to (wrongly) decide again.
+    events = read_all(settings, codec, five_registrations_decided, seconds=90, settle=5)
+    assert final_of_silent(events), processors["pii"].log_tail()
     verdicts = [e for e in events if isinstance(e, Verdict)]
+    final = [v for v in verdicts if v.decision is not Decision.UNDECIDED]
+    (late,) = [v for v in final if v.registration_id == silent.registration_id]
+    assert (late.decision, late.verdict_id) == (
+        Decision.ACCEPTED,
+        ids.verdict_id(silent.registration_id),
+    )
     per_registration: dict[str, int] = {}
-    for v in verdicts:
+    for v in final:
         per_registration[v.registration_id] = per_registration.get(v.registration_id, 0) + 1
     assert len(per_registration) == 5
     assert set(per_registration.values()) == {1}, per_registration
+    assert [v.registration_id for v in verdicts if v.decision is Decision.UNDECIDED] == [
+        silent.registration_id
+    ]
 
     # People follow the same stream with `meshgov tail`; scripts read its JSON Lines.
     base = [
@@ -224,7 +244,7 @@ def test_registrations_get_exactly_one_verdict_each_and_silence_fails_closed(
     lines = readable.stdout.splitlines()
     assert len(lines) == 5
     assert any("ACCEPTED" in line and "orders-daily-aggregated 1.0.0" in line for line in lines)
-    assert any("REJECTED" in line and "CHECK_TIMED_OUT" in line for line in lines)
+    assert any("REJECTED" in line and "OWNERSHIP_CONFLICT" in line for line in lines)
     as_json = subprocess.run(
         [*base, "--json", "--product", "users-contacts"],
         capture_output=True,

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import avro.schema
 import pytest
+from fastavro import parse_schema, schemaless_writer
 
 from meshgov.codec import (
     DecodeError,
@@ -17,7 +20,7 @@ from meshgov.codec import (
 )
 from meshgov.codec.schemas import crc64_fingerprint, inline_first_use
 from meshgov.codec.single_object import HEADER_SIZE, MARKER, decode_frame, encode_frame
-from meshgov.models.events import EVENT_TYPES, Registration, Verdict
+from meshgov.models.events import EVENT_TYPES, Decision, Registration, Verdict
 from tests.support.events import sample_events
 
 
@@ -163,3 +166,32 @@ def test_frames_decode_without_a_reader_schema(
     writer, record = decode_frame(registration_frame, codec.schemas)
     assert writer.short_name == "Registration"
     assert record["product"] == "orders-daily-aggregated"
+
+
+RELEASED = sorted((Path(__file__).parents[2] / "schemas" / "released").glob("*.avsc"))
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.name)
+def test_events_written_with_a_released_schema_are_read_with_the_current_one(
+    codec: EventCodec, path: Path
+) -> None:
+    """Evolving a schema never turns the events already on the topics into dead letters."""
+    named: dict[str, object] = {}
+    writer = parse_schema(json.loads(path.read_text()), named)
+    _, fingerprint = crc64_fingerprint(writer, named)
+    assert path.name.endswith(f".{fingerprint.hex()}.avsc")
+    (event,) = [e for e in sample_events() if writer["name"] == e.avro_name]
+    if isinstance(event, Verdict):  # a symbol the first release did not have
+        assert event.decision is not Decision.UNDECIDED
+    body = io.BytesIO()
+    schemaless_writer(body, writer, event.model_dump(mode="python"))
+    assert codec.decode_any(MARKER + fingerprint + body.getvalue()) == event
+
+
+def test_what_this_version_writes_is_recorded_under_released(codec: EventCodec) -> None:
+    """A changed .avsc needs its new version under schemas/released/ too, so the next
+    version of meshgov reads what this one wrote."""
+    released = {p.name.removesuffix(".avsc") for p in RELEASED}
+    for event_type in EVENT_TYPES:
+        schema = codec.schemas.get(event_type.avro_name)
+        assert f"{event_type.__name__}.{schema.fingerprint.hex()}" in released

@@ -106,16 +106,29 @@ def test_verdicts_join_results_in_any_order_into_one_verdict() -> None:
     assert handler.handle(state, message(reg), NOW)[1] == []
 
 
-def test_a_silent_required_check_rejects_at_the_tick_past_the_timeout() -> None:
+def test_a_silent_check_makes_one_undecided_verdict_and_its_answer_the_final_one() -> None:
     handler = verdicts.VerdictsHandler(("compatibility", "pii"), timedelta(seconds=30))
     reg = registration(example_descriptor(), "orders-daily-aggregated")
     state, _ = handler.handle(verdicts.Waiting(), message(reg), NOW)
     state, _ = handler.handle(state, message(result(reg, "compatibility")), NOW)
     assert handler.handle(state, message(Tick(at=NOW + timedelta(seconds=29))), NOW)[1] == []
-    state, out = handler.handle(state, message(Tick(at=NOW + timedelta(seconds=30))), NOW)
-    (verdict,) = emitted(out, Verdict)
-    assert verdict.decision is Decision.REJECTED
-    assert verdict.checks[1].findings[0].code == "CHECK_TIMED_OUT"
+    later = NOW + timedelta(seconds=30)
+    state, out = handler.handle(state, message(Tick(at=later)), later)
+    (undecided,) = emitted(out, Verdict)
+    assert undecided.decision is Decision.UNDECIDED
+    assert undecided.checks[1].findings[0].code == "CHECK_SILENT"
+    assert handler.wake(state, later) == NOW + verdicts.UNDECIDED_KEPT
+    # Ticks go on: no second UNDECIDED verdict.
+    assert handler.handle(state, message(Tick(at=later + timedelta(hours=1))), later)[1] == []
+    # The pii processor is back hours later: its answer decides the registration for good.
+    state, out = handler.handle(state, message(result(reg, "pii")), later + timedelta(hours=2))
+    (final,) = emitted(out, Verdict)
+    assert (final.decision, final.verdict_id) == (
+        Decision.ACCEPTED,
+        ids.verdict_id(reg.registration_id),
+    )
+    assert state.pending == {}
+    assert handler.handle(state, message(result(reg, "pii")), later)[1] == []
 
 
 def test_orphan_results_expire() -> None:

@@ -76,18 +76,28 @@ def test_decision(statuses: tuple[CheckStatus, CheckStatus], decision: Decision)
     assert verdict.effective_at == (effective if decision is Decision.SCHEDULED else None)
 
 
-def test_a_silent_check_fails_closed_after_the_timeout_naming_it() -> None:
+def test_a_silent_check_leaves_the_registration_undecided_never_rejected() -> None:
     partial = {"compatibility": result("compatibility", CheckStatus.PASSED)}
+    assert decide(REGISTRATION, partial, REQUIRED, T0, T0 + TIMEOUT / 2, TIMEOUT) is None
     verdict = decide(REGISTRATION, partial, REQUIRED, T0, T0 + TIMEOUT, TIMEOUT)
     assert verdict is not None
-    assert verdict.decision is Decision.REJECTED
+    assert verdict.decision is Decision.UNDECIDED
+    assert verdict.verdict_id == ids.undecided_verdict_id("r-1") != ids.verdict_id("r-1")
     silent = verdict.checks[1]
     assert (silent.check, silent.status, silent.findings[0].code) == (
         "pii",
-        CheckStatus.FAILED,
-        "CHECK_TIMED_OUT",
+        CheckStatus.PENDING,
+        "CHECK_SILENT",
     )
-    assert "The pii check did not answer within 30 s" in silent.findings[0].message
+    assert "The pii check has not answered within 30 s" in silent.findings[0].message
+
+
+def test_a_failure_among_the_answers_rejects_even_with_a_check_silent() -> None:
+    partial = {"compatibility": result("compatibility", CheckStatus.FAILED)}
+    verdict = decide(REGISTRATION, partial, REQUIRED, T0, T0 + TIMEOUT, TIMEOUT)
+    assert verdict is not None
+    assert (verdict.decision, verdict.verdict_id) == (Decision.REJECTED, ids.verdict_id("r-1"))
+    assert verdict.checks[1].status is CheckStatus.PENDING
 
 
 def test_checks_outside_the_required_set_are_ignored() -> None:

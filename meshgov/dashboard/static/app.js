@@ -139,7 +139,7 @@ function renderStream(main) {
     el("div", { class: "filters" },
       select("domain", domains),
       productFilter,
-      select("decision", ["ACCEPTED", "ACCEPTED_WITH_WARNINGS", "SCHEDULED", "REJECTED"]),
+      select("decision", ["ACCEPTED", "ACCEPTED_WITH_WARNINGS", "SCHEDULED", "REJECTED", "UNDECIDED"]),
       select("kind", ["FRESHNESS", "AVAILABILITY", "QUALITY", "SCHEMA_VIOLATION", "PII_LEAK"]),
     ),
     el("table", { id: "stream" },
