@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     client_config: Path | None = None
     kafka: dict[str, SecretStr] = Field(default_factory=dict)
     java_home: Path | None = Field(None, validation_alias=AliasChoices("java_home", "JAVA_HOME"))
+    debug: bool = False  # tracebacks of internal errors
 
     @field_validator("required_checks", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -19,6 +20,7 @@ from meshgov.cli.scan import scan
 from meshgov.cli.tail import tail
 from meshgov.cli.topics import topics
 from meshgov.cli.up import up
+from meshgov.settings import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,5 +43,17 @@ cli.add_command(topics)
 cli.add_command(up)
 
 
+EXIT_CRASH = 3
+
+
 def main() -> None:
-    sys.exit(cli.main(standalone_mode=True))
+    """Exit codes a CI gate can trust: 0 and 1 are results (accepted/compatible/clean,
+    rejected/incompatible/PII found), 2 bad input or no answer, 3 an internal failure,
+    told in one line (the traceback with MESHGOV_DEBUG=1)."""
+    try:
+        sys.exit(cli.main(standalone_mode=True))
+    except Exception as error:  # noqa: BLE001 - what no command made a result or usage error
+        if Settings.load().debug:
+            traceback.print_exc()
+        click.secho(f"internal error: {type(error).__name__}: {error}"[:2000], fg="red", err=True)
+        sys.exit(EXIT_CRASH)
