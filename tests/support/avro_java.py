@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent.parent / "reference" / "avro-java"
 
 
 class JavaAvro:
-    """One JVM answering compatibility and validity questions line by line."""
+    """One JVM answering compatibility, history and validity questions line by line."""
 
     def __init__(self) -> None:
         libs = ensure_maven_dependencies(
@@ -41,6 +41,11 @@ class JavaAvro:
 
     def is_valid(self, schema: Any) -> bool:
         return bool(self._ask({"schema": schema})["valid"])
+
+    def history(self, mode: str, new: str, previous: list[str]) -> dict[str, Any]:
+        """Java's answer under Schema Registry's rules for `mode` (see CompatReference.java):
+        schemas as JSON text, the history oldest first."""
+        return self._ask({"mode": mode, "new": new, "previous": previous})
 
     def close(self) -> None:
         if self.process.stdin is not None:

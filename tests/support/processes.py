@@ -47,7 +47,13 @@ class ProcessorProcess:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+            # State stores and logs in the test's directory, never in the user's home.
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "MESHGOV_HOME": str(self.log_path.parent / "home"),
+                **self.env,
+            },
         )
         log.close()
 
