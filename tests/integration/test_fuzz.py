@@ -149,7 +149,7 @@ def test_hostile_records_and_descriptors_on_a_running_mesh(
     emitted.poll_until(
         lambda: (
             len({(d.processor, d.dead_letter_id) for d in emitted.dead_letters})
-            >= len(garbage) * len(PROCESSORS)
+            >= unreadable * len(PROCESSORS)
         ),
         timeout=60,
     )

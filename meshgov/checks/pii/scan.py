@@ -7,8 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshgov.checks.pii.detectors import detect
-from meshgov.checks.pii.masking import mask
+from meshgov.checks.pii.masking import evidence
 from meshgov.models.descriptor import PiiClass
 
 
@@ -37,11 +36,11 @@ class FieldReport:
 
     def add(self, text: str) -> list[PiiClass]:
         self.values += 1
-        found = detect(text, self.path)
-        for label in found:
+        found = evidence(text, self.path)
+        for label, masked in found.items():
             self.labels[label] += 1
-            self.evidence.setdefault(label, mask(text, label))
-        return found
+            self.evidence.setdefault(label, masked)
+        return list(found)
 
 
 def scan_records(records: Iterable[Mapping[str, Any]]) -> dict[str, FieldReport]:

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from meshgov.checks.breaches import Owner, instant, millis
-from meshgov.checks.pii.detectors import detect
-from meshgov.checks.pii.masking import mask
+from meshgov.checks.pii.masking import evidence
 from meshgov.checks.pii.scan import flatten
 from meshgov.models import ids
 from meshgov.models.descriptor import DataProduct, FieldClassification, PiiClass, Protection
@@ -52,10 +51,10 @@ def find_leaks(
 ) -> list[Leak]:
     leaks = []
     for path, text in flatten(record):
-        found = detect(text, path)
+        found = evidence(text, path)
         if not found or policy.pii.exception_for(product, port, path) is not None:
             continue
-        pii = found[0]
+        pii, masked = next(iter(found.items()))
         classification = declared.get(path)
         if classification is None:
             expected = "no PII (the field is not classified)"
@@ -67,7 +66,7 @@ def find_leaks(
                 continue  # declared, unprotected PII is refused at registration
             else:
                 expected = f"{declaration.pii.value} {declaration.protection.value}, not plaintext"
-        leaks.append(Leak(port, path, pii, mask(text, pii), expected))
+        leaks.append(Leak(port, path, pii, masked, expected))
     return leaks
 
 
