@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from meshgov.broker.local import free_port
+from meshgov.broker.local import LocalBroker, free_port
 from meshgov.catalog.reader import read_catalog
 from meshgov.client.registration import build_registration, publish, register_data_product
 from meshgov.models.events import Decision
@@ -148,3 +148,42 @@ def wait_for_catalog(settings: Settings, names: set[str], timeout: float = 60.0)
             assert names <= set(entries), sorted(entries)
             return entries
         time.sleep(1)
+
+
+def test_the_mesh_survives_its_broker_killed_and_restarted(unique: str, tmp_path: Path) -> None:
+    """The broker is SIGKILLed under `meshgov up` and started again on the same data: the
+    supervisor and every processor keep running, nothing is restarted, and registrations
+    sent before and after all get their verdicts."""
+    broker = LocalBroker(
+        tmp_path / "kafka", Settings.load().cache, port=free_port(), controller_port=free_port()
+    )
+    broker.start()
+    mesh = Up(broker.bootstrap, f"b{unique}.", tmp_path / "home")
+    try:
+        mesh.start()
+        before = mesh.wait_ready()
+        settings = Settings(bootstrap=broker.bootstrap, topic_prefix=mesh.prefix)
+        first = register_data_product(product(1), settings, timeout=90)
+        assert first.decision is Decision.ACCEPTED
+
+        broker.kill()
+        time.sleep(10)  # down long enough for every client to notice
+        began = time.monotonic()
+        broker.start()
+        restarted_in = time.monotonic() - began
+        second = register_data_product(product(2), settings, timeout=120)
+        assert second.decision is Decision.ACCEPTED
+        after = mesh.state()
+        assert mesh.process is not None
+        assert mesh.process.poll() is None, mesh.text()[-3000:]
+        assert {n: c["pid"] for n, c in after["components"].items()} == {
+            n: c["pid"] for n, c in before["components"].items()
+        }, mesh.text()[-3000:]
+        assert all(c["starts"] == 1 for c in after["components"].values())
+        assert restarted_in < 30, f"the broker took {restarted_in:.1f} s to start again"
+        assert mesh.stop() == 0
+    finally:
+        if mesh.process is not None:
+            mesh.process.kill()
+            mesh.process.wait()
+        broker.stop()
