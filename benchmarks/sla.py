@@ -49,6 +49,7 @@ from meshgov.models.events import (
     Verdict,
 )
 from meshgov.models.sla import Freshness
+from meshgov.processors.registry import PROCESSORS
 from meshgov.settings import Settings
 
 PROBE_CRON = "* * * * * */5"
@@ -166,11 +167,11 @@ def wait_until_tracked(settings: Settings, timeout: float) -> float:
     """Until the worker's consumer group has read every verdict (no lag left)."""
     group = settings.group(PROCESSOR)
     start = time.monotonic()
-    probe = LagProbe(KafkaClients(settings))
+    probe = LagProbe(KafkaClients(settings), {group: PROCESSORS[PROCESSOR].input_topics(settings)})
     try:
         while time.monotonic() - start < timeout:
             time.sleep(2)
-            lag = probe.group_lags([group]).get(group)
+            lag = probe.group_lags().get(group)
             if lag is not None and lag[0] == 0:
                 return time.monotonic() - start
     finally:

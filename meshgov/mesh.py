@@ -103,7 +103,13 @@ class LocalMesh:
         TopicAdmin(clients).ensure(
             settings.topic_specs(), settings.partitions, settings.replication_factor
         )
-        self._lag = LagProbe(clients)
+        self._lag = LagProbe(
+            clients,
+            {
+                settings.group(name): processor.input_topics(settings)
+                for name, processor in PROCESSORS.items()
+            },
+        )
         log_dir = self.options.log_dir or settings.log_dir
         self.supervisor = Supervisor(
             components(self.settings, self.options.catalog_port, self.options.dashboard_port),
@@ -149,15 +155,10 @@ class LocalMesh:
         now = time.monotonic()
         if now - self._last_lag >= LAG_EVERY:
             self._last_lag = now
-            groups = [
-                c.component.consumer_group
-                for c in self.supervisor.children
-                if c.component.consumer_group
-            ]
             # Lag is informative: a broker slow to answer is not a reason to stop.
             if self._lag is not None:
                 with contextlib.suppress(Exception):
-                    self.supervisor.record_lag(self._lag.group_lags(groups))
+                    self.supervisor.record_lag(self._lag.group_lags())
 
     def ready(self) -> bool:
         assert self.supervisor is not None

@@ -144,6 +144,10 @@ class LocalBroker:
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
+            # Restarted after a crash, the node must not wait out its own registration of
+            # before (DUPLICATE_BROKER_REGISTRATION until the session expires, 9 s).
+            "broker.session.timeout.ms": "2000",
+            "broker.heartbeat.interval.ms": "500",
         }
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import click
@@ -51,7 +52,7 @@ def run(
         serve(settings, host, port, ready=click.echo)
         return
     from meshgov.processors.registry import processor as find
-    from meshgov.processors.runtime import ProcessorApp, ensure_topics
+    from meshgov.processors.runtime import ensure_topics, run_until_stopped
 
     try:
         spec = find(processor)
@@ -59,5 +60,5 @@ def run(
         raise click.BadParameter(str(exc.args[0]), param_hint="PROCESSOR") from None
     with reported_errors():
         ensure_topics(spec, settings, clients)
-        app = ProcessorApp(spec, settings, clients)
-    app.run()
+    with contextlib.suppress(KeyboardInterrupt):  # SIGTERM while waiting to start again
+        run_until_stopped(spec, settings, clients)

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
+from confluent_kafka import KafkaException
 from quixstreams import message_context
+from quixstreams.exceptions import QuixException
 from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import Topic
 from quixstreams.state import State
@@ -64,6 +68,47 @@ class _ProducedValue(Serializer):
 
 class SidecarError(RuntimeError):
     """A thread beside the stream ended; the processor stopped with it."""
+
+
+RESTARTS_IN_A_ROW = 5
+STABLE_AFTER = 60.0
+
+
+def run_until_stopped(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:
+    """Run the processor until SIGTERM or SIGINT. A stream that stops on the cluster's
+    account (its group membership lost across a broker restart, the broker away for
+    minutes, a sidecar's client failing) is built and started again in this process, from
+    the last committed offsets, with a backoff; after RESTARTS_IN_A_ROW such stops within a
+    minute of each other the error is raised (and the supervisor restarts the process)."""
+    restarts, backoff = 0, 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            ProcessorApp(processor, settings, clients).run()
+            return
+        except (QuixException, KafkaException, SidecarError) as error:
+            if time.monotonic() - started > STABLE_AFTER:
+                restarts, backoff = 0, 1.0
+            restarts += 1
+            if restarts > RESTARTS_IN_A_ROW:
+                raise
+            log.warning(
+                "%s: the stream stopped (%s: %s); starting it again in %.0f s",
+                processor.name,
+                type(error).__name__,
+                error,
+                backoff,
+            )
+        previous = signal.signal(signal.SIGTERM, _stop_waiting)
+        try:
+            time.sleep(backoff)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        backoff = min(backoff * 2, 30.0)
+
+
+def _stop_waiting(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def ensure_topics(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:

@@ -70,6 +70,13 @@ class Processor(Generic[S]):
     timed: bool = False  # its handler is Timed: a ticker and a schedule topic
     sidecars: Sequence[Callable[[Settings, KafkaClients], Sidecar]] = field(default=())
 
+    def input_topics(self, settings: Settings) -> list[str]:
+        """Every topic its stream reads."""
+        topics = [settings.topic(t) for t in self.inputs]
+        if self.signals or self.timed:
+            topics.append(self.signals_topic(settings))
+        return topics
+
     def signals_topic(self, settings: Settings) -> str:
         return settings.topic(f"meshgov-{self.name}-signals")
 
