@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
-from confluent_kafka import KafkaException
 from quixstreams import message_context
-from quixstreams.exceptions import QuixException
 from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import Topic
 from quixstreams.state import State
@@ -75,18 +73,21 @@ STABLE_AFTER = 60.0
 
 
 def run_until_stopped(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:
-    """Run the processor until SIGTERM or SIGINT. A stream that stops on the cluster's
-    account (its group membership lost across a broker restart, the broker away for
-    minutes, a sidecar's client failing) is built and started again in this process, from
-    the last committed offsets, with a backoff; after RESTARTS_IN_A_ROW such stops within a
-    minute of each other the error is raised (and the supervisor restarts the process)."""
+    """Run the processor until SIGTERM or SIGINT. A stream that stops (its group membership
+    lost across a broker restart, the broker away for minutes, a sidecar's client failing)
+    is built and started again in this process, from the last committed offsets, with a
+    backoff; after RESTARTS_IN_A_ROW such stops within a minute of each other the error is
+    raised (and the supervisor restarts the process)."""
     restarts, backoff = 0, 1.0
     while True:
         started = time.monotonic()
         try:
             ProcessorApp(processor, settings, clients).run()
             return
-        except (QuixException, KafkaException, SidecarError) as error:
+        # Handlers' errors never get here (their records are dead letters): what does is the
+        # stream's own, e.g. its group membership lost across a broker restart, or
+        # confluent-kafka's consume() failing (SystemError) while the broker is away.
+        except Exception as error:  # noqa: BLE001 - bounded by RESTARTS_IN_A_ROW
             if time.monotonic() - started > STABLE_AFTER:
                 restarts, backoff = 0, 1.0
             restarts += 1
