@@ -1,20 +1,19 @@
-"""Parsing Avro schema JSON into a Schema tree.
+"""Parsing Avro schema JSON into a Schema tree, validated as Java's Schema.Parser (1.12)
+validates: valid names, no duplicate fields, symbols, union branches or type definitions,
+defaults valid for their type, and Java's name resolution (a short name or alias resolves
+against the enclosing namespace first).
 
-Validating mode (the default) applies the rules of Java's Schema.Parser: valid names, no
-duplicate fields, symbols or union branches, defaults valid for their type, and Java's name
-resolution (a short name or alias resolves against the enclosing namespace first).
-
-Trusted mode is for schemas accepted earlier, which were validated then: it skips validation
-and builds each field's type only when first used. A comparison with a slightly different
-schema then builds only the fields that differ. It raises EagerParseNeeded at a by-name
-reference, since resolving one lazily could bind it out of document order; the caller
-parses that schema eagerly instead.
+Given a `base`, the tree of an earlier version of the same schema, the parse reuses every
+record field of the base whose JSON is equal, whose enclosing namespace is the same and
+which refers to no named type by name: such a field was validated in the same context and
+means the same, so only the fields that changed are built. The result is the tree a parse
+without a base gives, node for node, except that unchanged fields are shared objects.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from itertools import islice
 from typing import Any
 
 from meshgov.avro.schema import (
@@ -31,303 +30,371 @@ from meshgov.avro.schema import (
     UnionSchema,
 )
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INT_RANGE = (-(2**31), 2**31 - 1)
 _LONG_RANGE = (-(2**63), 2**63 - 1)
-_DEFINITIONS = frozenset({"record", "error", "enum", "fixed", "array", "map"})
+_KINDS = "a primitive type or one of record, error, enum, fixed, array, map"
+_NO_ALIASES: frozenset[str] = frozenset()
 
 
 class InvalidSchemaError(ValueError):
     """The schema cannot be used; `path` points at the offending spot (JSON-pointer style)."""
 
     def __init__(self, reason: str, path: str = "") -> None:
-        super().__init__(f"{reason} (at {path or '/'})")
+        super().__init__(reason)
         self.reason = reason
         self.path = path or "/"
 
+    def __str__(self) -> str:
+        return f"{self.reason} (at {self.path})"
 
-class EagerParseNeeded(Exception):  # noqa: N818 - a signal to the caller, not a failure
-    """A trusted (lazy) parse met a by-name reference; parse the schema eagerly."""
+    def within(self, step: str) -> InvalidSchemaError:
+        """The error seen from the enclosing schema: `step` leads from it to this one."""
+        self.path = step + ("" if self.path == "/" else self.path)
+        return self
 
 
-def load_json(source: str | dict[str, Any] | list[Any]) -> Any:
+def _bare(name: str) -> PrimitiveSchema:
+    schema = PrimitiveSchema(name)
+    schema.raw = name
+    return schema
+
+
+# A primitive written by name carries nothing else, so one node serves every occurrence.
+_BARE = {name: _bare(name) for name in PRIMITIVES}
+
+
+def load_json(source: Any) -> Any:
+    """Schema JSON from its source: a str is JSON text, except that a primitive type's name
+    alone ("string", as YAML and JSON Lines values give it, which is not JSON text) is that
+    primitive; anything else is taken as JSON already decoded. The text null is JSON's null,
+    not a schema; the null type is the JSON string "null"."""
     if not isinstance(source, str):
+        return source
+    if source in PRIMITIVES and source != "null":  # the text null is JSON's null
         return source
     try:
         return json.loads(source)
+    except RecursionError:
+        raise InvalidSchemaError("the schema nests too deeply to be read") from None
     except json.JSONDecodeError as exc:
+        hint = ""
+        if _valid_fullname(source.strip()):
+            hint = f'; a type name alone is written as a JSON string, "\\"{source.strip()}\\""'
         raise InvalidSchemaError(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
         ) from None
 
 
-def parse_schema(source: str | dict[str, Any] | list[Any]) -> Schema:
-    """Parse and validate schema JSON text or its decoded form."""
-    return _Parser(trusted=False, lazy=False).parse(load_json(source), "", "")
+def parse_schema(source: Any, base: Schema | None = None) -> Schema:
+    """Parse and validate a schema: JSON text or its decoded form (see load_json). `base` is
+    the tree of an earlier version whose unchanged fields may be reused."""
+    return parse_decoded(load_json(source), base)
 
 
-def parse_trusted(source: Any, lazy: bool = True) -> Schema:
-    """Parse a schema accepted earlier without validating it again, lazily by default."""
-    return _Parser(trusted=True, lazy=lazy).parse(load_json(source), "", "")
+def parse_decoded(node: Any, base: Schema | None = None) -> Schema:
+    """Parse and validate decoded schema JSON (a str here is a type name, never JSON text)."""
+    try:
+        return _Parser().parse(node, "", base)
+    except RecursionError:
+        raise InvalidSchemaError("the schema nests too deeply to be read") from None
 
 
 class _Parser:
-    __slots__ = ("lazy", "named", "trusted")
+    """One document's parse. Errors are raised with the path within the node at hand; each
+    enclosing node prefixes its own step on the way out, so no path is built otherwise."""
 
-    def __init__(self, trusted: bool, lazy: bool) -> None:
+    __slots__ = ("named",)
+
+    def __init__(self) -> None:
         self.named: dict[str, NamedSchema] = {}
-        self.trusted = trusted
-        self.lazy = lazy
 
-    def parse(self, node: Any, namespace: str, path: str) -> Schema:
-        schema = self._parse(node, namespace, path)
-        if schema.raw is None:
+    def parse(self, node: Any, namespace: str, base: Schema | None = None) -> Schema:
+        if not isinstance(node, dict):
+            if isinstance(node, str):
+                return self._reference(node, namespace)
+            if isinstance(node, list):
+                return self._union(node, namespace)
+            hint = ' (the null type is the JSON string "null")' if node is None else ""
+            raise InvalidSchemaError(
+                f"a schema must be a string, object or array, not {_show(node)}{hint}"
+            )
+        kind = node.get("type")
+        if not isinstance(kind, str):
+            if kind is None:
+                raise InvalidSchemaError("the schema has no 'type'")
+            raise InvalidSchemaError(
+                f"'type' must name {_KINDS}, not {_show(kind)[:60]} (a nested schema is "
+                f"written in place of the object that holds it)",
+                "/type",
+            )
+        schema: Schema
+        if kind in PRIMITIVES:
+            schema = PrimitiveSchema(kind, _logical(node))
+            for key in ("precision", "scale"):
+                if key in node:
+                    schema.props[key] = node[key]
+        elif kind in ("record", "error"):
+            schema = self._record(node, namespace, base)
+        elif kind == "enum":
+            schema = self._enum(node, namespace)
+        elif kind == "fixed":
+            schema = self._fixed(node, namespace)
+        elif kind == "array":
+            if "items" not in node:
+                raise InvalidSchemaError("an array needs 'items'")
+            items = node["items"]
+            try:
+                inner = self.parse(
+                    items, namespace, base.items if isinstance(base, ArraySchema) else None
+                )
+            except InvalidSchemaError as exc:
+                raise exc.within("/items") from None
+            schema = ArraySchema(inner)
+            _inherit(schema, items, inner)
+        elif kind == "map":
+            if "values" not in node:
+                raise InvalidSchemaError("a map needs 'values'")
+            values = node["values"]
+            try:
+                inner = self.parse(
+                    values, namespace, base.values if isinstance(base, MapSchema) else None
+                )
+            except InvalidSchemaError as exc:
+                raise exc.within("/values") from None
+            schema = MapSchema(inner)
+            _inherit(schema, values, inner)
+        else:
+            known = kind in self.named or (
+                "." not in kind and namespace and f"{namespace}.{kind}" in self.named
+            )
+            note = f"; a reference to {kind} is written as the bare name" if known else ""
+            raise InvalidSchemaError(f"'type' must be {_KINDS}, not {kind!r}{note}")
+        if schema.type != "record":
             schema.raw = node
         return schema
 
-    def _parse(self, node: Any, namespace: str, path: str) -> Schema:
-        if isinstance(node, str):
-            return self._reference(node, namespace, path)
-        if isinstance(node, list):
-            return self._union(node, namespace, path)
-        if not isinstance(node, dict):
-            raise InvalidSchemaError(
-                f"a schema must be a string, object or array, not {node!r}", path
-            )
-        kind = node.get("type")
-        if isinstance(kind, (dict, list)):
-            return self.parse(kind, namespace, path)
-        if not isinstance(kind, str):
-            raise InvalidSchemaError("the schema has no 'type'", path)
-        if kind in PRIMITIVES:
-            schema: Schema = PrimitiveSchema(kind, _logical(node))
-            _copy_logical_props(node, schema)
-            return schema
-        if kind in ("record", "error"):
-            return self._record(node, namespace, path)
-        if kind == "enum":
-            return self._enum(node, namespace, path)
-        if kind == "fixed":
-            return self._fixed(node, namespace, path)
-        if kind == "array":
-            if "items" not in node:
-                raise InvalidSchemaError("an array needs 'items'", path)
-            array = ArraySchema(self.parse(node["items"], namespace, f"{path}/items"))
-            array.self_contained = _contained(node["items"], array.items)
-            return array
-        if kind == "map":
-            if "values" not in node:
-                raise InvalidSchemaError("a map needs 'values'", path)
-            map_schema = MapSchema(self.parse(node["values"], namespace, f"{path}/values"))
-            map_schema.self_contained = _contained(node["values"], map_schema.values)
-            return map_schema
-        return self._reference(kind, namespace, path)
-
-    def _reference(self, name: str, namespace: str, path: str) -> Schema:
-        if name in PRIMITIVES:
-            return PrimitiveSchema(name)
-        if self.lazy:
-            raise EagerParseNeeded(name)
+    def _reference(self, name: str, namespace: str) -> Schema:
+        bare = _BARE.get(name)
+        if bare is not None:
+            return bare
         # Like Java's Names.get: the name in the current namespace first, then as written.
-        if "." not in name and namespace and f"{namespace}.{name}" in self.named:
-            return self.named[f"{namespace}.{name}"]
-        if name in self.named:
-            return self.named[name]
-        raise InvalidSchemaError(f"unknown type {name!r}", path)
+        if namespace and "." not in name:
+            found = self.named.get(f"{namespace}.{name}")
+            if found is not None:
+                return found
+        found = self.named.get(name)
+        if found is not None:
+            return found
+        raise InvalidSchemaError(f"unknown type {name!r}")
 
-    def _union(self, branches: list[Any], namespace: str, path: str) -> UnionSchema:
+    def _union(self, branches: list[Any], namespace: str) -> UnionSchema:
         parsed: list[Schema] = []
         seen: set[str] = set()
+        contained = reflexive = True
         for index, branch in enumerate(branches):
-            schema = self.parse(branch, namespace, f"{path}/{index}")
-            if not self.trusted:
+            try:
+                schema = self.parse(branch, namespace)
                 if isinstance(schema, UnionSchema):
-                    raise InvalidSchemaError(
-                        "a union may not directly contain a union", f"{path}/{index}"
-                    )
+                    raise InvalidSchemaError("a union may not directly contain a union")
                 key = schema.fullname if isinstance(schema, NamedSchema) else schema.type
                 if key in seen:
-                    raise InvalidSchemaError(f"the union contains {key!r} twice", f"{path}/{index}")
-                seen.add(key)
+                    raise InvalidSchemaError(f"the union contains {key!r} twice")
+            except InvalidSchemaError as exc:
+                raise exc.within(f"/{index}") from None
+            seen.add(key)
             parsed.append(schema)
+            if not (branch in PRIMITIVES if isinstance(branch, str) else schema.self_contained):
+                contained = reflexive = False
+            elif not schema.reflexive:
+                reflexive = False
         union = UnionSchema(parsed)
-        union.self_contained = all(map(_contained, branches, parsed))
+        union.raw = branches
+        union.self_contained = contained
+        union.reflexive = reflexive
         return union
 
-    def _declare(
-        self, node: dict[str, Any], namespace: str, path: str
-    ) -> tuple[str, frozenset[str]]:
+    def _declare(self, node: dict[str, Any], namespace: str) -> tuple[str, frozenset[str]]:
         name = node.get("name")
         if not isinstance(name, str) or not name:
-            raise InvalidSchemaError(f"a {node['type']} needs a 'name'", path)
+            raise InvalidSchemaError(f"a {node['type']} needs a 'name'")
         explicit = node.get("namespace")
         if explicit is not None and not isinstance(explicit, str):
-            raise InvalidSchemaError("'namespace' must be a string", path)
+            raise InvalidSchemaError("'namespace' must be a string")
         if "." in name:
             fullname = name
         else:
             space = explicit if explicit is not None else namespace
             fullname = f"{space}.{name}" if space else name
-        if not self.trusted:
-            for part in fullname.split("."):
-                if not _NAME.match(part):
-                    raise InvalidSchemaError(f"invalid name {fullname!r}", f"{path}/name")
-            if fullname in PRIMITIVES:
-                raise InvalidSchemaError(f"{fullname!r} is a primitive type name", f"{path}/name")
-            if fullname in self.named:
-                raise InvalidSchemaError(f"the type {fullname!r} is defined twice", path)
-        own_space = fullname.rpartition(".")[0]
-        aliases = node.get("aliases", ())
+        if not _valid_fullname(fullname):
+            raise InvalidSchemaError(f"invalid name {fullname!r}", "/name")
+        if fullname in PRIMITIVES:
+            raise InvalidSchemaError(f"{fullname!r} is a primitive type name", "/name")
+        if fullname in self.named:
+            raise InvalidSchemaError(f"the type {fullname!r} is defined twice")
+        aliases = node.get("aliases")
+        if not aliases:
+            if aliases is None or isinstance(aliases, (list, tuple)):
+                return fullname, _NO_ALIASES
+            raise InvalidSchemaError("'aliases' must be a list of names", "/aliases")
         if not isinstance(aliases, (list, tuple)) or not all(isinstance(a, str) for a in aliases):
-            raise InvalidSchemaError("'aliases' must be a list of names", f"{path}/aliases")
+            raise InvalidSchemaError("'aliases' must be a list of names", "/aliases")
         # A short alias is qualified with the type's own namespace, as Java does.
+        own_space = fullname.rpartition(".")[0]
         qualified = frozenset(
             a if "." in a or not own_space else f"{own_space}.{a}" for a in aliases
         )
         return fullname, qualified
 
-    def _record(self, node: dict[str, Any], namespace: str, path: str) -> RecordSchema:
-        fullname, aliases = self._declare(node, namespace, path)
+    def _record(self, node: dict[str, Any], namespace: str, base: Schema | None) -> RecordSchema:
+        fullname, aliases = self._declare(node, namespace)
         record = RecordSchema(fullname, aliases)
-        record.raw = node
-        self.named[fullname] = record
+        named = self.named
+        named[fullname] = record
         fields = node.get("fields")
         if not isinstance(fields, list):
-            raise InvalidSchemaError("a record needs a 'fields' list", path)
+            raise InvalidSchemaError("a record needs a 'fields' list")
         space = record.namespace
+        earlier = base.field_index if isinstance(base, RecordSchema) else None
+        reusable = isinstance(base, RecordSchema) and base.namespace == space
+        out = record.fields
         index = record.field_index
-        if self.lazy:
-            builder = _LazyFieldType(self, space, path)
-            for position, raw in enumerate(fields):
-                name = raw["name"]
-                field = Field(
-                    name,
-                    raw["type"],
-                    position,
-                    "default" in raw,
-                    raw.get("default"),
-                    tuple(raw.get("aliases", ())),
-                    builder=builder,
-                )
-                record.fields.append(field)
-                index[name] = field
-            return record
+        always: list[Field] = []
+        contained = reflexive = True
         for position, raw in enumerate(fields):
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise InvalidSchemaError("a field needs a 'name'", f"{path}/fields/{position}")
-            name = raw["name"]
-            if "type" not in raw:
-                raise InvalidSchemaError(f"field {name!r} has no 'type'", f"{path}/fields/{name}")
-            field = self._field(raw, name, space, position, path, index)
-            if not _contained(raw["type"], field.schema):
-                record.self_contained = False
-            record.fields.append(field)
+            name = raw.get("name") if isinstance(raw, dict) else None
+            if not isinstance(name, str):
+                raise InvalidSchemaError("a field needs a 'name'", f"/fields/{position}")
+            if name in index:
+                raise InvalidSchemaError(f"duplicate field {name!r}", f"/fields/{name}")
+            before = earlier.get(name) if earlier is not None else None
+            if reusable and before is not None and before.contained and before.raw == raw:
+                for definition in before.definitions:
+                    if definition.fullname in named:
+                        raise InvalidSchemaError(
+                            f"the type {definition.fullname!r} is defined twice",
+                            f"/fields/{name}/type",
+                        )
+                    named[definition.fullname] = definition
+                field = before
+            else:
+                try:
+                    field = self._field(raw, name, space, before)
+                except InvalidSchemaError as exc:
+                    raise exc.within(f"/fields/{name}") from None
+            out.append(field)
             index[name] = field
+            if not field.reflexive:
+                reflexive = False
+                contained = contained and field.contained
+                always.append(field)
+            elif field.aliases:
+                always.append(field)
+        if reflexive:
+            # Java finds a field through its name and its aliases; more than one match is
+            # an error even when a record is read with itself.
+            reflexive = not any(a in index for f in always for a in f.aliases)
+        record.self_contained = contained
+        record.reflexive = reflexive
+        record.field_set = frozenset(out)
+        record.always = tuple(always)
         return record
 
-    def _field(
-        self,
-        raw: dict[str, Any],
-        name: str,
-        space: str,
-        position: int,
-        path: str,
-        index: dict[str, Field],
-    ) -> Field:
-        field_path = f"{path}/fields/{name}"
-        if not self.trusted:
-            if not _NAME.match(name):
-                raise InvalidSchemaError(f"invalid field name {name!r}", field_path)
-            if name in index:
-                raise InvalidSchemaError(f"duplicate field {name!r}", field_path)
-        schema = self.parse(raw["type"], space, f"{field_path}/type")
-        has_default = "default" in raw
-        if has_default and not self.trusted and not is_valid_default(schema, raw["default"]):
+    def _field(self, raw: dict[str, Any], name: str, space: str, before: Field | None) -> Field:
+        if not (name.isascii() and name.isidentifier()):
+            raise InvalidSchemaError(f"invalid field name {name!r}")
+        if "type" not in raw:
+            raise InvalidSchemaError(f"field {name!r} has no 'type'")
+        raw_type = raw["type"]
+        named = self.named
+        defined = len(named)
+        bare = _BARE.get(raw_type) if isinstance(raw_type, str) else None
+        if bare is not None:
+            schema: Schema = bare
+        else:
+            try:
+                schema = self.parse(raw_type, space, before.schema if before is not None else None)
+            except InvalidSchemaError as exc:
+                raise exc.within("/type") from None
+        if "default" in raw and not is_valid_default(schema, raw["default"]):
             union_note = (
                 " (a union's default must be valid for one of its branches)"
                 if isinstance(schema, UnionSchema)
                 else ""
             )
             raise InvalidSchemaError(
-                f"the default {json.dumps(raw['default'])} of field {name!r} is not a valid "
+                f"the default {_show(raw['default'])} of field {name!r} is not a valid "
                 f"{schema.describe()}{union_note}",
-                f"{field_path}/default",
+                "/default",
             )
-        aliases = raw.get("aliases", ())
-        if not isinstance(aliases, (list, tuple)) or not all(isinstance(a, str) for a in aliases):
-            raise InvalidSchemaError("'aliases' must be a list of names", f"{field_path}/aliases")
-        return Field(
-            name, raw["type"], position, has_default, raw.get("default"), tuple(aliases), schema
-        )
+        aliases = raw.get("aliases")
+        if aliases is not None and (
+            not isinstance(aliases, (list, tuple)) or not all(isinstance(a, str) for a in aliases)
+        ):
+            raise InvalidSchemaError("'aliases' must be a list of names", "/aliases")
+        definitions = tuple(islice(named.values(), defined, None)) if len(named) > defined else ()
+        contained = raw_type in PRIMITIVES if isinstance(raw_type, str) else schema.self_contained
+        return Field(raw, schema, contained, definitions)
 
-    def _enum(self, node: dict[str, Any], namespace: str, path: str) -> EnumSchema:
-        fullname, aliases = self._declare(node, namespace, path)
+    def _enum(self, node: dict[str, Any], namespace: str) -> EnumSchema:
+        fullname, aliases = self._declare(node, namespace)
         symbols = node.get("symbols")
         if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
-            raise InvalidSchemaError("an enum needs a 'symbols' list of strings", path)
+            raise InvalidSchemaError("an enum needs a 'symbols' list of strings")
+        for symbol in symbols:
+            if not (symbol.isascii() and symbol.isidentifier()):
+                raise InvalidSchemaError(f"invalid enum symbol {symbol!r}", "/symbols")
+        if len(set(symbols)) != len(symbols):
+            raise InvalidSchemaError("an enum symbol appears twice", "/symbols")
         default = node.get("default")
-        if not self.trusted:
-            for symbol in symbols:
-                if not _NAME.match(symbol):
-                    raise InvalidSchemaError(f"invalid enum symbol {symbol!r}", f"{path}/symbols")
-            if len(set(symbols)) != len(symbols):
-                raise InvalidSchemaError("an enum symbol appears twice", f"{path}/symbols")
-            if default is not None and default not in symbols:
-                raise InvalidSchemaError(
-                    f"the enum default {default!r} is not one of its symbols", f"{path}/default"
-                )
+        if default is not None and default not in symbols:
+            raise InvalidSchemaError(
+                f"the enum default {default!r} is not one of its symbols", "/default"
+            )
         enum = EnumSchema(fullname, aliases, symbols, default)
         self.named[fullname] = enum
         return enum
 
-    def _fixed(self, node: dict[str, Any], namespace: str, path: str) -> FixedSchema:
-        fullname, aliases = self._declare(node, namespace, path)
+    def _fixed(self, node: dict[str, Any], namespace: str) -> FixedSchema:
+        fullname, aliases = self._declare(node, namespace)
         size = node.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise InvalidSchemaError("a fixed needs a non-negative integer 'size'", path)
+            raise InvalidSchemaError("a fixed needs a non-negative integer 'size'")
         fixed = FixedSchema(fullname, aliases, size)
         fixed.logical_type = _logical(node)
-        _copy_logical_props(node, fixed)
+        for key in ("precision", "scale"):
+            if key in node:
+                fixed.props[key] = node[key]
         self.named[fullname] = fixed
         return fixed
 
 
-class _LazyFieldType:
-    """Builds the types of one lazily parsed record's fields, on first use of each."""
+def _valid_fullname(name: str) -> bool:
+    # An ASCII identifier is exactly Avro's [A-Za-z_][A-Za-z0-9_]*.
+    return name.isascii() and all(part.isidentifier() for part in name.split("."))
 
-    __slots__ = ("namespace", "parser", "path")
 
-    def __init__(self, parser: _Parser, namespace: str, path: str) -> None:
-        self.parser = parser
-        self.namespace = namespace
-        self.path = path
-
-    def build_field_type(self, field: Field) -> Schema:
-        return self.parser.parse(
-            field.raw_type, self.namespace, f"{self.path}/fields/{field.name}/type"
-        )
+def _show(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _contained(node: Any, schema: Schema) -> bool:
-    """Whether the subtree parsed from `node` refers to no named type by name."""
+    """Whether the subtree written as `node` refers to no named type by name."""
     if isinstance(node, str):
         return node in PRIMITIVES
-    if isinstance(node, dict):
-        kind = node.get("type")
-        if isinstance(kind, str) and kind not in PRIMITIVES and kind not in _DEFINITIONS:
-            return False
     return schema.self_contained
+
+
+def _inherit(container: Schema, node: Any, inner: Schema) -> None:
+    container.self_contained = _contained(node, inner)
+    container.reflexive = container.self_contained and inner.reflexive
 
 
 def _logical(node: dict[str, Any]) -> str | None:
     logical = node.get("logicalType")
     return logical if isinstance(logical, str) else None
-
-
-def _copy_logical_props(node: dict[str, Any], schema: Schema) -> None:
-    for key in ("precision", "scale"):
-        if key in node:
-            schema.props[key] = node[key]
 
 
 def is_valid_default(schema: Schema, value: Any) -> bool:

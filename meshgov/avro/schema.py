@@ -1,18 +1,26 @@
-"""The parsed Avro schema tree. Nodes are plain slotted objects: resolution walks them a lot."""
+"""The parsed Avro schema tree. Nodes are plain slotted objects: resolution walks them a lot.
+
+A tree is never changed once parsed, so parsed trees can share nodes: a version of a schema
+parsed beside an earlier one reuses the earlier one's unchanged fields (see the parser)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 
 
 class Schema:
-    """A node of the tree. `raw` is the JSON it was parsed from; `self_contained` says that
-    the subtree refers to no named type by name, so two such subtrees with equal `raw`
-    describe the same data (a by-name reference could point at different definitions)."""
+    """A node of the tree. `raw` is the JSON it was parsed from, except for a record (None):
+    records are compared field by field, and a version parsed beside an earlier one then
+    keeps no JSON of the fields it shares with it.
 
-    __slots__ = ("logical_type", "props", "raw", "self_contained", "type")
+    `self_contained`: the subtree refers to no named type by name, so it means the same in
+    any document. `reflexive`: besides, it resolves against itself (a record field whose alias
+    names a field of the same record does not, in Java), so two such subtrees with equal `raw`
+    are compatible without looking further."""
+
+    __slots__ = ("logical_type", "props", "raw", "reflexive", "self_contained", "type")
 
     def __init__(self, type_: str, logical_type: str | None = None) -> None:
         self.type = type_
@@ -20,6 +28,7 @@ class Schema:
         self.props: dict[str, Any] = {}
         self.raw: Any = None
         self.self_contained = True
+        self.reflexive = True
 
     def describe(self) -> str:
         return self.type
@@ -45,60 +54,62 @@ class NamedSchema(Schema):
         return f"{self.type} {self.fullname}"
 
 
-class SchemaBuilder(Protocol):
-    def build_field_type(self, field: Field) -> Schema: ...
-
-
 class Field:
-    """A record field. Its schema may be built on first use (see parser's trusted mode)."""
+    """A record field. `raw` is the field's JSON object, `raw_type` its "type".
+
+    `contained` and `reflexive` are Schema's flags for the field's type *at this position*: a
+    type written by name is neither, even though the definition it names may be.
+    `definitions` are the named types defined inside the field's type, in document order.
+    `canonical` is the field's JSON in canonical form, once a cache has computed it."""
 
     __slots__ = (
-        "_builder",
         "aliases",
-        "built",
+        "canonical",
+        "contained",
         "default",
+        "definitions",
         "has_default",
         "name",
-        "position",
+        "raw",
         "raw_type",
+        "reflexive",
+        "schema",
     )
 
     def __init__(
         self,
-        name: str,
-        raw_type: Any,
-        position: int,
-        has_default: bool,
-        default: Any,
-        aliases: tuple[str, ...],
-        schema: Schema | None = None,
-        builder: SchemaBuilder | None = None,
+        raw: dict[str, Any],
+        schema: Schema,
+        contained: bool,
+        definitions: tuple[NamedSchema, ...] = (),
     ) -> None:
-        self.name = name
-        self.raw_type = raw_type
-        self.position = position
-        self.has_default = has_default
-        self.default = default
-        self.aliases = aliases
-        self.built = schema  # the schema once built; None while a lazy field is untouched
-        self._builder = builder
-
-    @property
-    def schema(self) -> Schema:
-        if self.built is None:
-            assert self._builder is not None
-            self.built = self._builder.build_field_type(self)
-            self._builder = None
-        return self.built
+        self.raw = raw
+        self.name: str = raw["name"]
+        self.raw_type = raw["type"]
+        self.has_default = "default" in raw
+        self.default = raw.get("default")
+        aliases = raw.get("aliases")
+        self.aliases: tuple[str, ...] = tuple(aliases) if aliases else ()
+        self.schema = schema
+        self.contained = contained
+        self.reflexive = contained and schema.reflexive
+        self.definitions = definitions
+        self.canonical: str | None = None
 
 
 class RecordSchema(NamedSchema):
-    __slots__ = ("field_index", "fields")
+    """`field_set` holds the fields as objects, so that the fields two trees share are found
+    at the speed of a set difference; `always` are those that need checking even when
+    shared (not reflexive, or with aliases, which may match other fields)."""
+
+    __slots__ = ("always", "field_index", "field_set", "fields")
 
     def __init__(self, fullname: str, aliases: frozenset[str]) -> None:
         super().__init__("record", fullname, aliases)
         self.fields: list[Field] = []
         self.field_index: dict[str, Field] = {}
+        self.field_set: frozenset[Field] = frozenset()
+        self.always: tuple[Field, ...] = ()
 
 
 class EnumSchema(NamedSchema):

@@ -75,6 +75,8 @@ def compat(mode: str, as_json: bool, batch: TextIO | None, schemas: tuple[Path, 
 
 
 def run_case(case: Any) -> dict[str, Any]:
+    """The answer to one batch case. A schema is given as JSON (an object, an array or a
+    primitive's name such as "string") or as JSON text ("{\"type\": ...}", "\"int\"")."""
     if not isinstance(case, dict):
         return {"id": None, "error": "each line must be a JSON object"}
     case_id = case.get("id")
@@ -105,6 +107,13 @@ def run_batch(lines: TextIO, out: TextIO) -> None:
         except json.JSONDecodeError as exc:
             result: dict[str, Any] = {"id": None, "error": f"line {number}: not JSON: {exc.msg}"}
         else:
-            result = run_case(case)
+            try:
+                result = run_case(case)
+            except Exception as exc:  # noqa: BLE001 - one line's failure is that line's answer
+                case_id = case.get("id") if isinstance(case, dict) else None
+                result = {
+                    "id": case_id,
+                    "error": f"line {number}: the check failed: {type(exc).__name__}: {exc}",
+                }
         out.write(json.dumps(result) + "\n")
         out.flush()

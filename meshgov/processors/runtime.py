@@ -87,7 +87,7 @@ def run_until_stopped(processor: Processor[Any], settings: Settings, clients: Ka
         # Handlers' errors never get here (their records are dead letters): what does is the
         # stream's own, e.g. its group membership lost across a broker restart, or
         # confluent-kafka's consume() failing (SystemError) while the broker is away.
-        except Exception as error:  # noqa: BLE001 - bounded by RESTARTS_IN_A_ROW
+        except Exception as error:  # bounded by RESTARTS_IN_A_ROW
             if time.monotonic() - started > STABLE_AFTER:
                 restarts, backoff = 0, 1.0
             restarts += 1

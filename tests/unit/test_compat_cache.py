@@ -136,3 +136,20 @@ def test_a_shared_field_still_defines_its_types_for_later_references() -> None:
         "the type 'Kind' is defined twice",
         "/fields/again/type",
     )
+
+
+def test_field_forms_encoded_together_fall_back_when_a_value_holds_the_marker() -> None:
+    from meshgov.avro.cache import _MARKER, _pieces
+
+    strings = {"type": "array", "items": "string"}
+    values = [
+        {"name": "a", "type": "int"},
+        {"name": "b", "type": strings, "default": ["x", _MARKER, "y"]},
+    ]
+    assert _pieces(values) == [canonical_form(v) for v in values]
+    wide = {
+        "type": "record",
+        "name": "W",
+        "fields": [{**values[1], "name": f"f{i}"} for i in range(30)],
+    }
+    assert SchemaCache().get(json.dumps(wide)).canonical == canonical_form(wide)

@@ -1,6 +1,11 @@
 """Reader/writer schema resolution, decided exactly as Java's org.apache.avro.SchemaCompatibility
 (which Schema Registry runs), reporting every incompatibility rather than the first.
 
+Two shortcuts, which never change a finding (tests/unit/test_compat_transitive.py checks them
+against the same resolution with both off): a pair of reflexive nodes (Schema.reflexive) that
+are one object, or not records and equal as JSON, resolves at once; and of a record's fields,
+those shared with the writer record (see the parser's `base`) are not visited.
+
 Two deliberate differences in what is reported, never in what is decided: paths name fields
 (/fields/customer/type) where Java gives positions, and a logical type that changes meaning
 (timestamp-millis to timestamp-micros, decimal scale) is noted as a warning, since Java
@@ -41,6 +46,16 @@ _PROMOTIONS = {
     "string": frozenset({"bytes"}),
 }
 _SIMPLE = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+# For each pair of primitive types (reader, writer): None when the reader reads the writer's
+# data (the same type, or a promotion), else Java's detail for the TYPE_MISMATCH.
+_SIMPLE_PAIRS: dict[tuple[str, str], str | None] = {
+    (reader, writer): None
+    if reader == writer or writer in _PROMOTIONS.get(reader, ())
+    else (f"reader type: {reader.upper()} not compatible with writer type: {writer.upper()}")
+    for reader in _SIMPLE
+    for writer in _SIMPLE
+}
+_NARROW = 4  # fields up to which a record's are simply all visited
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +81,12 @@ def resolve(reader: Schema, writer: Schema) -> Resolution:
     """Can data written with `writer` be read with `reader`?"""
     checker = _Checker()
     found = checker.check(reader, writer, "")
-    unique: dict[tuple[str, str], Incompatibility] = {}
-    for item in found:
-        unique.setdefault((item.code, item.path), item)
-    return Resolution(list(unique.values()), checker.logical_changes)
+    if len(found) > 1:
+        unique: dict[tuple[str, str], Incompatibility] = {}
+        for item in found:
+            unique.setdefault((item.code, item.path), item)
+        found = list(unique.values())
+    return Resolution(found, checker.logical_changes)
 
 
 class _Checker:
@@ -81,8 +98,26 @@ class _Checker:
         self.logical_changes: list[Incompatibility] = []
 
     def check(self, reader: Schema, writer: Schema, path: str) -> list[Incompatibility]:
-        if reader.self_contained and writer.self_contained and reader.raw == writer.raw:
-            return []  # the same data description on both sides always resolves
+        kinds = (reader.type, writer.type)
+        if kinds in _SIMPLE_PAIRS:  # two primitives: the commonest case, decided by a table
+            if kinds[0] == kinds[1]:
+                self._note_logical_change(reader, writer, path)
+                return []
+            detail = _SIMPLE_PAIRS[kinds]
+            if detail is None:
+                return []
+            return [Incompatibility(TYPE_MISMATCH, path, detail, reader, writer)]
+        # The same data description on both sides resolves (see Schema.reflexive). A record
+        # is compared field by field instead, which is cheaper than its raw JSON.
+        if (
+            reader.reflexive
+            and writer.reflexive
+            and (
+                reader is writer
+                or (not isinstance(reader, RecordSchema) and reader.raw == writer.raw)
+            )
+        ):
+            return []
         if not isinstance(reader, NamedSchema):
             return self._calculate(reader, writer, path)
         # Only named types can recur; memoising them is what makes recursion terminate.
@@ -170,7 +205,17 @@ class _Checker:
     ) -> list[Incompatibility]:
         found: list[Incompatibility] = []
         index = writer.field_index
-        for field in reader.fields:
+        fields = reader.fields
+        if len(fields) > _NARROW:
+            # Fields shared with the writer (same objects, parsed beside one another) resolve
+            # unless they are in `always`; find the others without visiting every field.
+            pending = reader.field_set - writer.field_set
+            pending = pending.union(reader.always) if reader.always else pending
+            if len(pending) <= _NARROW:
+                fields = sorted(pending, key=fields.index)
+            else:
+                fields = [f for f in fields if f in pending]
+        for field in fields:
             if field.aliases:
                 matches = _writer_fields(index, field)
             else:
@@ -178,12 +223,16 @@ class _Checker:
                 matches = [direct] if direct is not None else []
             if len(matches) == 1:
                 match = matches[0]
-                if match.raw_type == field.raw_type:
-                    # Equal, self-contained types resolve without looking further, and a
-                    # lazily parsed side is never built.
-                    built = field.built or match.built
-                    if built is not None and built.self_contained:
-                        continue
+                if (
+                    field.reflexive
+                    and match.reflexive
+                    and (
+                        match is field
+                        or field.schema is match.schema
+                        or field.raw_type == match.raw_type
+                    )
+                ):
+                    continue  # an unchanged field (a shared one, when parsed with a base)
                 found.extend(
                     self.check(field.schema, match.schema, f"{path}/fields/{field.name}/type")
                 )
