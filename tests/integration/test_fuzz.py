@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ from meshgov.codec import DecodeError, EventCodec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import REGISTRATIONS
-from meshgov.models.events import CheckResult, CheckStatus, Decision, Registration
+from meshgov.models.events import Decision, Registration
 from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.kafka import produce
-from tests.support.mesh import Emitted, registration
+from tests.support.mesh import Emitted, check_result, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -35,19 +34,6 @@ def alias_bomb() -> str:
     lines = ['l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
     return "\n".join(lines) + f"\ndata_product:\n  name: {PRODUCT}\n  tags: *l8\n"
-
-
-def accepted_check(product: str) -> CheckResult:
-    return CheckResult(
-        result_id="r",
-        registration_id="not-a-registration",
-        product=product,
-        version="1.0.0",
-        check="pii",
-        status=CheckStatus.PASSED,
-        checked_at=datetime.now(UTC),
-        checker="fuzz",
-    )
 
 
 def reads_as_registration(codec: EventCodec, value: bytes) -> bool:
@@ -97,7 +83,7 @@ def test_hostile_records_and_descriptors_on_a_running_mesh(
         flipped[rng.randint(10, len(frame) - 1)] ^= 1 << rng.randint(0, 7)
         garbage.append(bytes(flipped))
     # A check result is no registration: read as one, it is an event of the wrong type.
-    garbage.append(codec.encode(accepted_check(PRODUCT)))
+    garbage.append(codec.encode(check_result(registration("data_product: {}", PRODUCT), "pii")))
     hostile: dict[str, Registration] = {
         "alias bomb": registration(alias_bomb(), PRODUCT),
         "oversized": registration(

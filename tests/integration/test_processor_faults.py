@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import EventPublisher, KafkaClients
 from meshgov.kafka.topics import CHECK_RESULTS, OUTPUTS, REGISTRATIONS, VERDICTS
 from meshgov.models import ids
-from meshgov.models.events import BreachKind, CheckResult, CheckStatus, Event
+from meshgov.models.events import BreachKind, CheckStatus, Event
 from meshgov.settings import Settings
 from tests.support.descriptors import batch_descriptor, example_descriptor
 from tests.support.kafka import produce
-from tests.support.mesh import Emitted, accepted, registration
+from tests.support.mesh import Emitted, accepted, check_result, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -66,16 +65,7 @@ def verdicts_feed() -> Feed:
         reg = registration(example_descriptor(name=product), product, f"1.{index}.0")
         events.append((REGISTRATIONS, reg))
         for check in ("compatibility", "pii", "policy", "sla"):
-            result = CheckResult(
-                result_id=ids.check_result_id(reg.registration_id, check),
-                registration_id=reg.registration_id,
-                product=product,
-                version=reg.version,
-                check=check,
-                status=CheckStatus.PASSED,
-                checked_at=datetime.now(UTC),
-                checker="test",
-            )
+            result = check_result(reg, check)
             events.append((CHECK_RESULTS, result))
         expected.add(reg.registration_id)
     return Feed(events, expected, lambda out: set(out.verdicts))

@@ -42,6 +42,25 @@ def registration(text: str, product: str, version: str = "1.0.0") -> Registratio
     )
 
 
+def check_result(
+    reg: Registration,
+    check: str,
+    status: CheckStatus = CheckStatus.PASSED,
+    checked_at: datetime | None = None,
+) -> CheckResult:
+    """The result check processor `check` would publish for `reg`."""
+    return CheckResult(
+        result_id=ids.check_result_id(reg.registration_id, check),
+        registration_id=reg.registration_id,
+        product=reg.product,
+        version=reg.version,
+        check=check,
+        status=status,
+        checked_at=checked_at or datetime.now(UTC),
+        checker="test",
+    )
+
+
 def accepted(
     reg: Registration, decided_at: datetime | None = None, decision: Decision = Decision.ACCEPTED
 ) -> Verdict:

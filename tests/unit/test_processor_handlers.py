@@ -37,7 +37,7 @@ from meshgov.processors.signals import (
 )
 from meshgov.processors.spec import Message
 from tests.support.descriptors import batch_descriptor, example_descriptor
-from tests.support.mesh import accepted, registration
+from tests.support.mesh import accepted, check_result, registration
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 ORDER = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
@@ -68,16 +68,7 @@ def batch_product(name: str = "orders-daily") -> str:
 
 
 def result(reg: Any, check: str, status: CheckStatus = CheckStatus.PASSED) -> CheckResult:
-    return CheckResult(
-        result_id=ids.check_result_id(reg.registration_id, check),
-        registration_id=reg.registration_id,
-        product=reg.product,
-        version=reg.version,
-        check=check,
-        status=status,
-        checked_at=NOW,
-        checker="test",
-    )
+    return check_result(reg, check, status, NOW)
 
 
 def test_verdicts_join_results_in_any_order_into_one_verdict() -> None:
