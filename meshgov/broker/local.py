@@ -84,8 +84,23 @@ def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
     return bool(metadata.brokers)
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """The nodes of a cluster of several combined broker+controller nodes on loopback."""
+
+    cluster_id: str
+    controller_ports: tuple[int, ...]  # node i+1 listens on controller_ports[i]
+
+    @property
+    def voters(self) -> str:
+        return ",".join(
+            f"{node}@127.0.0.1:{port}" for node, port in enumerate(self.controller_ports, 1)
+        )
+
+
 class LocalBroker:
-    """A single-node KRaft Kafka whose data lives in `data_dir` across restarts."""
+    """A KRaft Kafka node whose data lives in `data_dir` across restarts: a single combined
+    broker+controller, or node `node_id` of a `quorum` (see LocalCluster)."""
 
     def __init__(
         self,
@@ -95,7 +110,11 @@ class LocalBroker:
         controller_port: int = 9093,
         heap: str = "512m",
         java_home: Path | None = None,
+        node_id: int = 1,
+        quorum: Quorum | None = None,
     ) -> None:
+        self.node_id = node_id
+        self.quorum = quorum
         self.java_home = java_home
         self.data_dir = data_dir
         self.cache_dir = cache_dir
@@ -124,9 +143,11 @@ class LocalBroker:
         return self.data_dir / "server.properties"
 
     def server_properties(self) -> dict[str, str]:
-        return {
+        replicas = "1" if self.quorum is None else str(min(3, len(self.quorum.controller_ports)))
+        in_sync = "1" if replicas == "1" else "2"
+        properties = {
             "process.roles": "broker,controller",
-            "node.id": "1",
+            "node.id": str(self.node_id),
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:"
             f"{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
@@ -134,21 +155,27 @@ class LocalBroker:
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "default.replication.factor": replicas,
+            "min.insync.replicas": in_sync,
             "log.dirs": str(self.log_dir),
             "num.partitions": "3",
-            "offsets.topic.replication.factor": "1",
+            "offsets.topic.replication.factor": replicas,
             "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": in_sync,
             "transaction.state.log.num.partitions": "10",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": in_sync,
             "group.initial.rebalance.delay.ms": "0",
             # Restarted after a crash, the node must not wait out its own registration of
             # before (DUPLICATE_BROKER_REGISTRATION until the session expires, 9 s).
             "broker.session.timeout.ms": "2000",
             "broker.heartbeat.interval.ms": "500",
         }
+        if self.quorum is not None:
+            del properties["controller.quorum.bootstrap.servers"]
+            properties["controller.quorum.voters"] = self.quorum.voters
+        return properties
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -167,6 +194,13 @@ class LocalBroker:
         if current.running:
             self._wait_ready(current.pid, timeout)
             return current
+        process = self.launch()
+        self._wait_ready(process.pid, timeout, process)
+        return BrokerStatus(True, self.bootstrap, self.data_dir, process.pid)
+
+    def launch(self) -> subprocess.Popen[bytes]:
+        """Start the node's process without waiting for it (a node of a quorum answers only
+        once enough of the others run)."""
         java = find_java(self.java_home)
         libs = ensure_kafka_jars(self.cache_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +209,11 @@ class LocalBroker:
         if not (self.log_dir / "meta.properties").exists():
             self._format(java, classpath)
         for port in (self.port, self.controller_port):
+            # A node killed a moment ago may still hold its ports while the kernel closes
+            # its sockets.
+            deadline = time.monotonic() + 10
+            while not port_is_free(port) and time.monotonic() < deadline:
+                time.sleep(0.2)
             if not port_is_free(port):
                 raise BrokerError(
                     f"port {port} on 127.0.0.1 is in use by another program: stop it or choose "
@@ -202,8 +241,12 @@ class LocalBroker:
         self._state_file.write_text(
             json.dumps({"pid": process.pid, "bootstrap": self.bootstrap}) + "\n"
         )
-        self._wait_ready(process.pid, timeout, process)
-        return BrokerStatus(True, self.bootstrap, self.data_dir, process.pid)
+        return process
+
+    def wait_ready(self, timeout: float = 90.0) -> BrokerStatus:
+        status = self.status()
+        self._wait_ready(status.pid, timeout)
+        return self.status()
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Stop the node gracefully (SIGTERM, then SIGKILL after `timeout`).
@@ -256,10 +299,10 @@ class LocalBroker:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                new_cluster_id(),
+                new_cluster_id() if self.quorum is None else self.quorum.cluster_id,
                 "-c",
                 str(self._properties_file),
-                "--standalone",
+                *(["--standalone"] if self.quorum is None else []),
             ],
             capture_output=True,
             text=True,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from meshgov.broker import KAFKA_VERSION, LocalBroker, ensure_kafka_jars
+from meshgov.broker.cluster import LocalCluster
 from meshgov.cli.errors import reported_errors
 from meshgov.settings import Settings
 
@@ -19,6 +20,18 @@ def _broker(data_dir: Path | None, port: int, controller_port: int) -> LocalBrok
         settings.cache,
         port,
         controller_port,
+        java_home=settings.java_home,
+    )
+
+
+def _cluster(data_dir: Path | None, nodes: int, port: int, heap: str) -> LocalCluster:
+    settings = Settings.load()
+    ports = [(port + 2 * i, port + 2 * i + 1) for i in range(nodes)]
+    return LocalCluster(
+        data_dir or settings.home / "kafka-cluster",
+        settings.cache,
+        ports,
+        heap=heap,
         java_home=settings.java_home,
     )
 
@@ -41,10 +54,34 @@ def broker() -> None:
 @click.option("--controller-port", default=9093, show_default=True)
 @click.option("--heap", default="512m", show_default=True, help="JVM heap size.")
 @click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for readiness.")
+@click.option(
+    "--nodes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 9),
+    help="Nodes of one KRaft quorum (3: replication factor 3, min.insync.replicas 2); node i "
+    "listens on --port + 2(i-1), its controller on the port after.",
+)
 def start(
-    data_dir: Path | None, port: int, controller_port: int, heap: str, timeout: float
+    data_dir: Path | None,
+    port: int,
+    controller_port: int,
+    heap: str,
+    timeout: float,
+    nodes: int,
 ) -> None:
     """Start the broker (fetching Kafka on first use) and wait until it answers."""
+    if nodes > 1:
+        cluster = _cluster(data_dir, nodes, port, "384m" if heap == "512m" else heap)
+        with reported_errors():
+            began = time.monotonic()
+            cluster.start(timeout=timeout)
+        click.echo(
+            f"Kafka {KAFKA_VERSION}: {nodes} nodes ready in {time.monotonic() - began:.1f}s, "
+            f"data in {cluster.data_dir}"
+        )
+        click.echo(f"bootstrap servers: {cluster.bootstrap}")
+        return
     node = _broker(data_dir, port, controller_port)
     node.heap = heap
     with reported_errors():
@@ -59,10 +96,16 @@ def start(
 @broker.command()
 @_data_dir
 def stop(data_dir: Path | None) -> None:
-    """Stop the broker gracefully; its data stays for the next start."""
-    node = _broker(data_dir, 9092, 9093)
+    """Stop the broker, and the nodes of a cluster started with --nodes, gracefully; the
+    data stays for the next start."""
+    settings = Settings.load()
+    clusters = [data_dir] if data_dir is not None else [settings.home / "kafka-cluster"]
     with reported_errors():
-        stopped = node.stop()
+        stopped = any(
+            LocalCluster(d, settings.cache).stop() for d in clusters if LocalCluster.exists(d)
+        )
+        if data_dir is None or not LocalCluster.exists(data_dir):
+            stopped = _broker(data_dir, 9092, 9093).stop() or stopped
     click.echo("broker stopped" if stopped else "broker was not running")
 
 
