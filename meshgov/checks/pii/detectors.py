@@ -3,7 +3,8 @@
 A value is first judged whole (an e-mail address, a card number, a name, an address line);
 a value that is none of these is scanned as free text for the PII inside it. The field
 name, when known, settles what a value alone cannot: a date in `birth_date` is a birth
-date, a date in `shipped_at` is not; nine digits in `ssn` are an SSN.
+date, a date in `shipped_at` is not; nine digits in `ssn` are an SSN. A field name matters
+only through `field_hint(field)`: `meshgov scan` caches findings by value and hint.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ _WORTH_SCANNING = re.compile(r"[\d@:]|[^\W\d_a-z]")
 # part of ids, hashes and amounts: "(192.168.1.1)", "ip=10.0.0.1", "<jane@example.com>".
 _TOKEN_WORTH_SCANNING = re.compile(r"[@(\[<=:;,'\"+]")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_SPACE = re.compile(r"\s")  # the characters str.isspace() is true of, exactly
 
 
 def is_date_of_birth(value: str, hint: PiiClass | None, other_date_field: bool) -> bool:
@@ -82,7 +84,7 @@ def classify_value(text: str, field: str | None = None) -> PiiClass | None:
     if len(text) > MAX_VALUE:
         return None
     hint, other_date = field_hint(field)
-    if EMAIL.match(text):
+    if "@" in text and EMAIL.match(text):
         return PiiClass.EMAIL
     if is_iban(text):
         return PiiClass.IBAN
@@ -119,7 +121,7 @@ def find(value: str, field: str | None = None) -> list[Match]:
         return [Match(offset, offset + len(text), label)]
     if not _WORTH_SCANNING.search(text):
         return []
-    if not any(c.isspace() for c in text) and (
+    if not _SPACE.search(text) and (
         not _TOKEN_WORTH_SCANNING.search(text) or _TIMESTAMP.match(text)
     ):
         return []

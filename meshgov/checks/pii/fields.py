@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import lru_cache
 
 from meshgov.models.descriptor import PiiClass
 
@@ -137,9 +137,19 @@ def tokens(name: str) -> list[str]:
     return [t.lower() for t in _SPLIT.split(name) if t]
 
 
-@cache
+# Scanned data may bring ever new field names: the caches keep the most recent, short ones.
+_CACHED_NAMES = 16384
+_CACHED_NAME_CHARS = 256
+
+
 def classify_name(name: str) -> PiiClass | None:
     """The PII class a field name announces, if any."""
+    if len(name) > _CACHED_NAME_CHARS:
+        return _classify_name(name)
+    return _cached_classify_name(name)
+
+
+def _classify_name(name: str) -> PiiClass | None:
     parts = tokens(name.rsplit(".", 1)[-1])
     if not parts:
         return None
@@ -180,15 +190,24 @@ def _refine(pii: PiiClass, parts: list[str]) -> PiiClass | None:
     return pii
 
 
-@cache
 def field_hint(field: str | None) -> tuple[PiiClass | None, bool]:
     """The class a field name announces, and whether it names some other date or time
     (`shipped_at`), in which a date is not a birth date."""
+    if field is not None and len(field) > _CACHED_NAME_CHARS:
+        return _field_hint(field)
+    return _cached_field_hint(field)
+
+
+def _field_hint(field: str | None) -> tuple[PiiClass | None, bool]:
     if not field:
         return None, False
     pii = classify_name(field)
     other_date = pii is not PiiClass.DATE_OF_BIRTH and bool(_TIME_WORDS & set(tokens(field)))
     return pii, other_date
+
+
+_cached_classify_name = lru_cache(maxsize=_CACHED_NAMES)(_classify_name)
+_cached_field_hint = lru_cache(maxsize=_CACHED_NAMES)(_field_hint)
 
 
 def classify_doc(doc: str | None) -> PiiClass | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
-from functools import cache
+from functools import lru_cache
 
 import phonenumbers
 
@@ -30,6 +30,7 @@ _SSN = re.compile(r"^(\d{3})([\- .])(\d{2})\2(\d{4})$")
 _SSN_BARE = re.compile(r"^(\d{3})(\d{2})(\d{4})$")
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
 _IBAN_SEPARATORS = re.compile(r"[ \-]")
+_DIGIT = re.compile(r"\d")  # no character upper-cases to a digit: compact IBANs keep theirs
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]{6,24}(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?$", re.IGNORECASE)
 _PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|#)\s*\d", re.IGNORECASE)
 # Shapes that are something else: dates, amounts, SSN-shaped numbers (valid or not), IPv4
@@ -38,6 +39,8 @@ _NOT_A_PHONE = re.compile(
     r"\d{4}-\d{2}-\d{2}|\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d+[.,]\d{1,2}|\d{3}-\d{2}-\d{4}"
     r"|\(?\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\)?"
 )
+# All an address ipaddress can parse is made of (a zone after "%" excepted).
+_IP_CHARS = re.compile(r"[0-9A-Fa-f:.]+")
 _PASSPORT = re.compile(
     r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]{5,8}|[0-9]{2}[A-Z]{2}[0-9]{5}|[A-Z]{3}[0-9]{6})$"
 )
@@ -250,6 +253,8 @@ def is_us_ssn(value: str, hinted: bool = False) -> bool:
 
 def is_iban(value: str) -> bool:
     """Country, check digits and account, compact or grouped by spaces or dashes."""
+    if not _DIGIT.search(value):
+        return False
     compact = _IBAN_SEPARATORS.sub("", value).upper()
     if not _IBAN.match(compact) or IBAN_LENGTHS.get(compact[:2]) != len(compact):
         return False
@@ -286,6 +291,8 @@ def _address(text: str) -> bool:
     if not any(c.isalnum() for c in text):
         return False  # "::", "...": nothing addressed
     host, slash, prefix = text.partition("/")
+    if "%" not in host and not _IP_CHARS.fullmatch(host):
+        return False  # what ipaddress would refuse, without the cost of its exception
     try:
         if slash:
             if not prefix.isdigit() or "%" in host:
@@ -319,7 +326,7 @@ def is_phone(value: str, hinted: bool = False) -> bool:
     return possible_phone(main)
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: scanned data brings ever new numbers
 def possible_phone(text: str) -> bool:
     """With + or 00, a possible number of its country; otherwise a valid number of one of
     the regions the detectors know."""
