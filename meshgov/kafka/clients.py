@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, KafkaException, Producer
 from confluent_kafka import Consumer as Consumer  # the types clients here return, re-exported
@@ -25,6 +25,8 @@ from meshgov.settings import Settings
 if TYPE_CHECKING:
     from quixstreams import Application
     from quixstreams.kafka.configuration import ConnectionConfig
+
+App = TypeVar("App", bound="Application")
 
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "acks": "all",
@@ -87,14 +89,13 @@ class KafkaClients:
         known = set(connection.as_librdkafka_dict())
         return connection, {key: value for key, value in common.items() if key not in known}
 
-    def stream_application(self, group: str) -> Application:
-        """A Quix Streams application in consumer group `group`: at-least-once, reading new
-        groups from the beginning, checkpointing every second, its state under the
-        settings' state directory. Every client property of the settings applies."""
-        from quixstreams import Application
-
+    def stream_application(self, group: str, application: type[App]) -> App:
+        """A Quix Streams application of class `application` in consumer group `group`:
+        at-least-once, reading new groups from the beginning, checkpointing every second,
+        its state under the settings' state directory. Every client property of the
+        settings applies."""
         connection, extra = self.stream_connection()
-        return Application(
+        return application(
             broker_address=connection,
             consumer_group=group,
             auto_offset_reset="earliest",

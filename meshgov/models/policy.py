@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from meshgov.models.loading import validation_problems
 
+DEFAULT_STREAM_SAMPLE_RATE = 0.1  # benchmarks/dataplane.py: 0.91x the bare consumer
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -25,6 +27,13 @@ class PiiException(_Model):
 
 class PiiPolicy(_Model):
     exceptions: list[PiiException] = Field(default_factory=list)
+    # The share of a streaming port's records scanned for PII, and per product where it
+    # differs; batch samples are always scanned whole.
+    stream_sample_rate: float = Field(DEFAULT_STREAM_SAMPLE_RATE, gt=0, le=1)
+    stream_sample_rates: dict[str, float] = Field(default_factory=dict)
+
+    def sample_rate(self, product: str) -> float:
+        return self.stream_sample_rates.get(product, self.stream_sample_rate)
 
     def exception_for(self, product: str, port: str, field: str) -> PiiException | None:
         for exception in self.exceptions:

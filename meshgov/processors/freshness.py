@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshgov.checks.breaches import instant, millis
 from meshgov.checks.freshness.tracker import ProductFreshness, track
 from meshgov.checks.sla import check_registration
 from meshgov.kafka.clients import KafkaClients
@@ -28,7 +29,7 @@ from meshgov.models.events import (
 )
 from meshgov.models.loading import parse_descriptor
 from meshgov.processors.outputs import Emit, Output, Send
-from meshgov.processors.ports import PortReader, PortRecord, StreamingPort
+from meshgov.processors.ports import PortObserver, PortReader, PortRecord, StreamingPort
 from meshgov.processors.signals import Seen, Tick
 from meshgov.processors.spec import Message, Processor
 from meshgov.settings import Settings
@@ -77,16 +78,24 @@ def newest_records(
     batch: Sequence[tuple[StreamingPort, PortRecord]], now: datetime
 ) -> list[Output]:
     """The newest record time of each streaming port in the batch."""
-    newest: dict[tuple[str, str], datetime] = {}
+    now_ms = millis(now)
+    newest: dict[tuple[str, str], int] = {}
     for port, record in batch:
         key = (port.product_name, port.port)
-        at = record.event_time(now)
-        if key not in newest or at > newest[key]:
+        at = record.event_millis(now_ms)
+        if at > newest.get(key, -1):
             newest[key] = at
     return [
-        Send(product, Seen(port=port, event_at=at, observed_at=now))
+        Send(product, Seen(port=port, event_at=instant(at), observed_at=now))
         for (product, port), at in newest.items()
     ]
+
+
+class NewestRecords(PortObserver):
+    def observe(
+        self, batch: Sequence[tuple[StreamingPort, PortRecord]], now: datetime
+    ) -> list[Output]:
+        return newest_records(batch, now)
 
 
 def _handler(settings: Settings) -> FreshnessHandler:
@@ -95,7 +104,7 @@ def _handler(settings: Settings) -> FreshnessHandler:
 
 def _port_reader(settings: Settings, clients: KafkaClients) -> PortReader:
     return PortReader(
-        settings, clients, PROCESSOR_NAME, PROCESSOR.signals_topic(settings), newest_records
+        settings, clients, PROCESSOR_NAME, PROCESSOR.signals_topic(settings), NewestRecords()
     )
 
 

@@ -23,7 +23,7 @@ from meshgov.models.events import ACCEPTED_DECISIONS, OutputPublished, Registrat
 from meshgov.models.loading import parse_descriptor
 from meshgov.models.policy import GlobalPolicy, load_policy
 from meshgov.processors.outputs import Emit, Output, Send
-from meshgov.processors.ports import PortReader, PortRecord, StreamingPort
+from meshgov.processors.ports import PortObserver, PortReader, PortRecord, StreamingPort
 from meshgov.processors.signals import LeakReport, Leaks, Tick
 from meshgov.processors.spec import Message, Processor
 from meshgov.settings import Settings
@@ -114,29 +114,60 @@ class PiiHandler:
         )
 
 
-class StreamingLeaks:
-    """What the streaming-port reader reports: the leaks in each record, masked."""
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio
+_MASK = (1 << 64) - 1
+
+
+def sampled(partition: int, offset: int, rate: float) -> bool:
+    """Whether the record at (partition, offset) is among the `rate` share scanned: a
+    function of its coordinates, so a re-read scans the same records. Consecutive offsets
+    spread evenly (a Weyl sequence), so a leak in k consecutive records is missed only when
+    k is below about 1 / rate."""
+    return ((offset + partition * 0x632BE59BD9B4E019) * _GOLDEN) & _MASK < rate * 2**64
+
+
+class StreamingLeaks(PortObserver):
+    """What the streaming-port reader reports: the leaks in the sampled records of each
+    product, masked, one signal per product and batch."""
 
     def __init__(self, policy: GlobalPolicy) -> None:
+        super().__init__()
         self.policy = policy
+        self._declared: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def __call__(
+    def _declarations(self, port: StreamingPort) -> dict[str, Any]:
+        key = (port.product_name, port.port)
+        if key not in self._declared:
+            self._declared[key] = {
+                path: c.model_dump(mode="json")
+                for path, c in port.product.port(port.port).fields.items()
+            }
+        return self._declared[key]
+
+    def observe(
         self, batch: Sequence[tuple[StreamingPort, PortRecord]], now: datetime
     ) -> list[Output]:
-        outputs: list[Output] = []
+        found: dict[str, dict[tuple[str, str, PiiClass], Leak]] = {}
+        newest: dict[str, datetime] = {}
         for port, record in batch:
+            product = port.product_name
+            if not sampled(record.partition, record.offset, self.policy.pii.sample_rate(product)):
+                continue
             try:
                 value = port.decoder.decode(record.value or b"")
             except DecodeError:
                 continue  # schema violations are the quality processor's to report
-            declared = {
-                path: c.model_dump(mode="json")
-                for path, c in port.product.port(port.port).fields.items()
-            }
-            leaks = find_leaks(port.product_name, port.port, declared, value, self.policy)
-            if leaks:
-                outputs.append(Send(port.product_name, leak_signal(leaks, record.event_time(now))))
-        return outputs
+            leaks = find_leaks(product, port.port, self._declarations(port), value, self.policy)
+            if not leaks:
+                continue
+            at = record.event_time(now)
+            newest[product] = max(at, newest.get(product, at))
+            for leak in leaks:
+                found.setdefault(product, {}).setdefault((leak.port, leak.field, leak.pii), leak)
+        return [
+            Send(product, leak_signal(list(leaks.values()), newest[product]))
+            for product, leaks in found.items()
+        ]
 
 
 def _handler(settings: Settings) -> PiiHandler:

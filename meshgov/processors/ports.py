@@ -10,13 +10,20 @@ batch's offsets are committed once those are acknowledged."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from meshgov.codec import DecodeError, default_codec
 from meshgov.codec.product_records import ProductRecordDecoder
-from meshgov.kafka.clients import Consumer, EventPublisher, KafkaClients, Message
+from meshgov.kafka.clients import (
+    Consumer,
+    EventPublisher,
+    KafkaClients,
+    Message,
+    TopicPartition,
+)
 from meshgov.kafka.topics import VERDICTS
 from meshgov.models.descriptor import DataProduct, PortType
 from meshgov.models.events import ACCEPTED_DECISIONS, Verdict
@@ -27,6 +34,9 @@ from meshgov.processors.signals import encode_signal
 from meshgov.settings import Settings
 
 log = logging.getLogger("meshgov.processors.ports")
+
+BATCH = 5000  # records per consume call: each batch is one call of the observer
+CHECKPOINT_SECONDS = 0.5  # outputs flushed and offsets committed this often
 
 
 @dataclass(frozen=True)
@@ -41,44 +51,87 @@ class StreamingPort:
         return self.product.name
 
 
-@dataclass(frozen=True)
 class PortRecord:
-    """A record read from a product topic."""
+    """A record read from a product topic; its fields are read from the message when asked
+    for, since a reader keeping up with a busy topic looks at most of them never."""
 
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes | None]]
+    __slots__ = ("_message",)
+
+    def __init__(self, message: Message) -> None:
+        self._message = message
 
     @classmethod
     def of(cls, message: Message) -> PortRecord:
-        _, millis = message.timestamp()
-        headers = message.headers() or []
+        return cls(message)
+
+    @property
+    def topic(self) -> str:
+        return self._message.topic() or ""
+
+    @property
+    def partition(self) -> int:
+        return self._message.partition() or 0
+
+    @property
+    def offset(self) -> int:
+        return self._message.offset() or 0
+
+    @property
+    def timestamp_ms(self) -> int | None:
+        millis = self._message.timestamp()[1]
+        return millis if millis > 0 else None
+
+    @property
+    def key(self) -> bytes | None:
+        key: bytes | None = self._message.key()
+        return key
+
+    @property
+    def value(self) -> bytes | None:
+        value: bytes | None = self._message.value()
+        return value
+
+    @property
+    def headers(self) -> list[tuple[str, bytes | None]]:
+        headers = self._message.headers() or []
         pairs = headers.items() if isinstance(headers, dict) else headers
-        return cls(
-            topic=message.topic() or "",
-            partition=message.partition() or 0,
-            offset=message.offset() or 0,
-            timestamp_ms=millis if millis and millis > 0 else None,
-            key=message.key(),
-            value=message.value(),
-            headers=[(k, v.encode() if isinstance(v, str) else v) for k, v in pairs],
-        )
+        return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
 
     @property
     def where(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}"
 
+    def event_millis(self, now_ms: int) -> int:
+        """The record's timestamp, or `now_ms` for a record without one."""
+        millis = self._message.timestamp()[1]
+        return millis if millis > 0 else now_ms
+
     def event_time(self, now: datetime) -> datetime:
-        if self.timestamp_ms is None:
+        millis = self.timestamp_ms
+        if millis is None:
             return now
-        return datetime.fromtimestamp(self.timestamp_ms / 1000, UTC)
+        return datetime.fromtimestamp(millis / 1000, UTC)
 
 
-Observe = Callable[[Sequence[tuple[StreamingPort, PortRecord]], datetime], list[Output]]
+class PortObserver:
+    """Turns batches of port records into outputs. One that carries figures across batches
+    says which offsets it still needs (`retained`), so the reader commits no further and a
+    restart reads those records again, and forgets what it counted of partitions it lost."""
+
+    def __init__(self) -> None:
+        self.partition_counts: dict[str, int] = {}  # by topic, as the reader last saw them
+
+    def observe(
+        self, batch: Sequence[tuple[StreamingPort, PortRecord]], now: datetime
+    ) -> list[Output]:
+        raise NotImplementedError
+
+    def retained(self) -> Mapping[tuple[str, int], int]:
+        """The first offset still needed, by (topic, partition)."""
+        return {}
+
+    def revoked(self, partitions: Sequence[tuple[str, int]]) -> None:
+        """These partitions are another worker's now."""
 
 
 def streaming_ports(verdict: Verdict) -> list[StreamingPort]:
@@ -107,7 +160,7 @@ class PortReader(SidecarThread):
         clients: KafkaClients,
         processor: str,
         signals_topic: str,
-        observe: Observe,
+        observer: PortObserver,
         timeout: float = 0.5,
     ) -> None:
         super().__init__(f"{processor} streaming-port reader")
@@ -115,14 +168,18 @@ class PortReader(SidecarThread):
         self.clients = clients
         self.processor = processor
         self.signals_topic = signals_topic
-        self.observe = observe
+        self.observer = observer
         self.timeout = timeout
         self.ports: dict[str, StreamingPort] = {}  # by topic
         self._subscribed: tuple[str, ...] = ()
+        self._read: dict[tuple[str, int], int] = {}  # next offset to read, by partition
+        self._committed: dict[tuple[str, int], int] = {}
 
     def _learn(self, verdicts: Consumer) -> None:
         codec = default_codec()
-        for message in verdicts.consume(num_messages=500, timeout=0.05):
+        # Never waits while there are ports to read: a wait here is a wait per batch.
+        wait = 0.0 if self.ports else self.timeout
+        for message in verdicts.consume(num_messages=500, timeout=wait):
             if message.error() or message.value() is None:
                 continue
             try:
@@ -132,22 +189,50 @@ class PortReader(SidecarThread):
             except (DecodeError, DescriptorError, ValueError):
                 continue  # the processors' own streams dead-letter these
 
+    def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        lost = [(tp.topic, tp.partition) for tp in partitions]
+        self.observer.revoked(lost)
+        for key in lost:
+            self._read.pop(key, None)
+            self._committed.pop(key, None)
+
+    def _subscribe(self, records: Consumer, topics: tuple[str, ...]) -> None:
+        records.subscribe(list(topics), on_revoke=self._revoked, on_lost=self._revoked)
+        self._subscribed = topics
+        metadata = records.list_topics(timeout=10).topics
+        self.observer.partition_counts = {
+            topic: len(metadata[topic].partitions) for topic in topics if topic in metadata
+        }
+        log.info("%s: reading streaming ports %s", self.processor, ", ".join(topics))
+
     def _batch(self, records: Consumer) -> list[tuple[StreamingPort, PortRecord]]:
         topics = tuple(sorted(self.ports))
         if topics != self._subscribed:
-            records.subscribe(list(topics))
-            self._subscribed = topics
-            log.info("%s: reading streaming ports %s", self.processor, ", ".join(topics))
+            self._subscribe(records, topics)
         if not topics:
-            self.stopping.wait(self.timeout)
             return []
-        batch = []
-        for message in records.consume(num_messages=1000, timeout=self.timeout):
-            topic = message.topic()
-            if message.error() or topic is None or topic not in self.ports:
-                continue
-            batch.append((self.ports[topic], PortRecord.of(message)))
+        ports = self.ports
+        batch = [
+            (ports[topic], PortRecord(message))
+            for message in records.consume(num_messages=BATCH, timeout=self.timeout)
+            if (topic := message.topic()) in ports and not message.error()
+        ]
+        for _, record in batch:
+            self._read[(record.topic, record.partition)] = record.offset + 1
         return batch
+
+    def _commit(self, records: Consumer) -> None:
+        """Up to what was read, but not past what the observer still needs."""
+        held = self.observer.retained()
+        wanted = {key: min(offset, held.get(key, offset)) for key, offset in self._read.items()}
+        changed = [
+            TopicPartition(topic, partition, offset)
+            for (topic, partition), offset in wanted.items()
+            if self._committed.get((topic, partition)) != offset
+        ]
+        if changed:
+            records.commit(offsets=changed, asynchronous=False)
+            self._committed.update(wanted)
 
     def run(self) -> None:
         verdicts = self.clients.consumer()
@@ -156,13 +241,15 @@ class PortReader(SidecarThread):
             **{"topic.metadata.refresh.interval.ms": 5000},
         )
         publisher = EventPublisher(self.clients, **{"linger.ms": 5})
+        checkpoint = time.monotonic() + CHECKPOINT_SECONDS
         try:
             self.clients.assign_all(verdicts, [self.settings.topic(VERDICTS)])
             while not self.stopping.is_set():
                 self._learn(verdicts)
                 batch = self._batch(records)
-                outputs = self.observe(batch, datetime.now(UTC))
-                for output in outputs:
+                if not self.ports:
+                    continue
+                for output in self.observer.observe(batch, datetime.now(UTC)):
                     if isinstance(output, Emit):
                         publisher.send(output.topic, output.event)
                     else:
@@ -171,10 +258,14 @@ class PortReader(SidecarThread):
                             output.product.encode(),
                             encode_signal(output.signal),
                         )
-                if outputs:
+                publisher.producer.poll(0)
+                if time.monotonic() >= checkpoint:
+                    # What was read is committed once what it gave is acknowledged.
                     publisher.flush()
-                if batch:
-                    records.commit(asynchronous=False)
+                    self._commit(records)
+                    checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            publisher.flush()
+            self._commit(records)
         finally:
             verdicts.close()
             records.close()

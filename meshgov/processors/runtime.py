@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
-from quixstreams import message_context
+from quixstreams import Application, message_context
 from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import Topic
 from quixstreams.state import State
@@ -45,8 +47,8 @@ log = logging.getLogger("meshgov.processors")
 STATE_KEY = "state"
 WAKE_KEY = "wake"
 MIN_WAKE_STEP = timedelta(seconds=1)
-
-log = logging.getLogger("meshgov.processors")
+STOP_GRACE = 15.0  # seconds from stop() to a returned run, before the process exits
+EXIT_STUCK = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,53 @@ class _ProducedValue(Serializer):
     def __call__(self, *args: Any, **kwargs: Any) -> bytes:
         value: Produced = args[0]
         return value.value  # type: ignore[return-value]  # None: a tombstone
+
+
+class BoundedStopApplication(Application):
+    """An Application whose stop has a deadline, and that remembers being stopped by a
+    signal. librdkafka's consumer close can block for minutes while the broker is away
+    (seen after a state recovery that timed out during an outage): past STOP_GRACE the
+    process exits with EXIT_STUCK, so SIGTERM is never ignored and a supervisor starts it
+    again. A signal can also make the stream's consume fail (SystemError): `signalled`
+    tells that stop from a failure to restart after."""
+
+    _stop_timer: threading.Timer | None = None
+    signalled = False
+
+    def stop(self, fail: bool = False) -> None:
+        super().stop(fail=fail)
+        if self._stop_timer is None:
+            self._stop_timer = _exit_timer()
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            if self._stop_timer is not None:
+                self._stop_timer.cancel()
+                self._stop_timer = None
+
+    # Quix Streams' own SIGTERM and SIGINT handlers, installed while it runs.
+    def _on_sigterm(self, *args: Any) -> None:
+        self.signalled = True
+        super()._on_sigterm(*args)  # type: ignore[no-untyped-call]
+
+    def _on_sigint(self, *args: Any) -> None:
+        self.signalled = True
+        super()._on_sigint(*args)  # type: ignore[no-untyped-call]
+
+
+def _exit_timer() -> threading.Timer:
+    timer = threading.Timer(STOP_GRACE, _exit_stuck)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _exit_stuck() -> None:
+    log.error("the stream did not stop within %.0f s (a client blocked); exiting", STOP_GRACE)
+    logging.shutdown()
+    os._exit(EXIT_STUCK)
 
 
 class SidecarError(RuntimeError):
@@ -81,13 +130,20 @@ def run_until_stopped(processor: Processor[Any], settings: Settings, clients: Ka
     restarts, backoff = 0, 1.0
     while True:
         started = time.monotonic()
+        runtime: ProcessorApp[Any] | None = None
+        previous = signal.signal(signal.SIGTERM, _stop_starting)
         try:
-            ProcessorApp(processor, settings, clients).run()
+            runtime = ProcessorApp(processor, settings, clients)
+            signal.signal(signal.SIGTERM, previous)
+            runtime.run()
             return
         # Handlers' errors never get here (their records are dead letters): what does is the
         # stream's own, e.g. its group membership lost across a broker restart, or
         # confluent-kafka's consume() failing (SystemError) while the broker is away.
         except Exception as error:  # bounded by RESTARTS_IN_A_ROW
+            if runtime is not None and runtime.app.signalled:
+                log.info("%s: stopped on a signal (%s)", processor.name, error)
+                return
             if time.monotonic() - started > STABLE_AFTER:
                 restarts, backoff = 0, 1.0
             restarts += 1
@@ -100,15 +156,15 @@ def run_until_stopped(processor: Processor[Any], settings: Settings, clients: Ka
                 error,
                 backoff,
             )
-        previous = signal.signal(signal.SIGTERM, _stop_waiting)
-        try:
-            time.sleep(backoff)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, _stop_starting)
+        time.sleep(backoff)
         backoff = min(backoff * 2, 30.0)
 
 
-def _stop_waiting(signum: int, frame: Any) -> None:
+def _stop_starting(signum: int, frame: Any) -> None:
+    """SIGTERM between two runs of the stream: stop, within STOP_GRACE even if a client
+    call blocks (a Python handler runs only once the C call returns)."""
+    _exit_timer()
     raise KeyboardInterrupt
 
 
@@ -140,7 +196,9 @@ class ProcessorApp(Generic[S]):
         self._names: dict[str, str] = {settings.topic(t): t for t in processor.inputs}
         if processor.signals or processor.timed:
             self._names[processor.signals_topic(settings)] = "signals"
-        self.app = clients.stream_application(settings.group(processor.name))
+        self.app = clients.stream_application(
+            settings.group(processor.name), BoundedStopApplication
+        )
         self._outputs: dict[str, Topic] = {}
         self._build()
 

@@ -47,7 +47,9 @@ class Seen(_Signal):
 
 
 class Window(_Signal):
-    """The figures of a closed event-time window of a streaming port."""
+    """The figures of a closed event-time window of a streaming port, as counted from the
+    records at offsets `first_offset`..`last_offset` of one partition of its topic (of
+    `partitions`): the product's stream adds up the partitions before it judges."""
 
     kind: Literal["window"] = "window"
     port: str
@@ -56,6 +58,10 @@ class Window(_Signal):
     rows: int
     violations: int
     columns: dict[str, tuple[int, int | None]]  # column -> (nulls, distinct if counted)
+    partition: int = 0
+    partitions: int = 1  # 0: not known
+    first_offset: int = -1
+    last_offset: int = -1
 
 
 class Violation(_Signal):

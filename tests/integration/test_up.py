@@ -1,5 +1,6 @@
 """`meshgov up` on the real broker: a processor killed is restarted and no verdict is lost;
-stopped and started again, the mesh keeps its catalog and its history."""
+stopped and started again, the mesh keeps its catalog and its history; the broker killed,
+the mesh lives on, and every processor still stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from meshgov.broker.local import LocalBroker, free_port
 from meshgov.catalog.reader import read_catalog
 from meshgov.client.registration import build_registration, publish, register_data_product
 from meshgov.models.events import Decision
+from meshgov.processors.runtime import STOP_GRACE
 from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
+from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
@@ -186,4 +189,39 @@ def test_the_mesh_survives_its_broker_killed_and_restarted(unique: str, tmp_path
         if mesh.process is not None:
             mesh.process.kill()
             mesh.process.wait()
+        broker.stop()
+
+
+def test_every_processor_stops_on_sigterm_with_its_broker_gone(unique: str, tmp_path: Path) -> None:
+    """With the broker killed under them, processors (a stream with a ticker and a
+    streaming-port reader, and plain ones) still end on SIGTERM by themselves, within the
+    stream's stop grace plus their threads' joins, never waiting for a SIGKILL."""
+    broker = LocalBroker(
+        tmp_path / "kafka", Settings.load().cache, port=free_port(), controller_port=free_port()
+    )
+    broker.start()
+    settings = Settings(bootstrap=broker.bootstrap, topic_prefix=f"g{unique}.")
+    names = ("freshness", "quality", "verdicts")
+    processes = [ProcessorProcess(name, settings, tmp_path / name) for name in names]
+    try:
+        for process in processes:
+            process.log_path.parent.mkdir(parents=True)
+            process.start()
+        for process in processes:
+            process.wait_ready()
+        broker.kill()
+        time.sleep(8)  # long enough for every client to see the broker gone
+        for process in processes:
+            assert process.process is not None
+            process.process.send_signal(signal.SIGTERM)
+        for process in processes:
+            assert process.process is not None
+            try:
+                code = process.process.wait(STOP_GRACE + 25)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"{process.name} ignored SIGTERM:\n{process.log_tail(40)}")
+            assert code >= 0, f"{process.name} ended by signal {-code}"
+    finally:
+        for process in processes:
+            process.kill()
         broker.stop()

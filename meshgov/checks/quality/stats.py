@@ -52,13 +52,19 @@ class WindowCounter:
     nulls: dict[str, int] = field(default_factory=dict)
     values: dict[str, set[Any]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # (column, its path parts, whether its distinct values are counted), split once
+        self._paths = tuple(
+            (column, tuple(column.split(".")), column in self.unique) for column in self.columns
+        )
+
     def add(self, record: Mapping[str, Any]) -> None:
         self.rows += 1
-        for column in self.columns:
-            value = _lookup(record, column)
+        for column, parts, unique in self._paths:
+            value = record.get(parts[0]) if len(parts) == 1 else _lookup(record, parts)
             if value is None:
                 self.nulls[column] = self.nulls.get(column, 0) + 1
-            elif column in self.unique:
+            elif unique:
                 self.values.setdefault(column, set()).add(_hashable(value))
 
     def figures(self) -> Figures:
@@ -75,9 +81,9 @@ class WindowCounter:
         )
 
 
-def _lookup(record: Mapping[str, Any], path: str) -> Any:
+def _lookup(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     value: Any = record
-    for part in path.split("."):
+    for part in parts:
         if not isinstance(value, Mapping):
             return None
         value = value.get(part)
