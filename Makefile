@@ -3,7 +3,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium demo up down test lint
+.PHONY: install chromium registry-fetch demo up down test lint
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,8 +33,14 @@ chromium:
 	  $$as_root apt-get install -y -q chromium >/dev/null 2>&1 || \
 	  { $$as_root apt-get update -q >/dev/null && $$as_root apt-get install -y -q chromium >/dev/null; }; }
 
-## Every test, against a real broker: $$KAFKA_BOOTSTRAP_SERVERS, testcontainers, or the local jars.
-test: $(STAMP) chromium
+## Apicurio Registry, the tests' Schema Registry unless $$SCHEMA_REGISTRY_URL names one: fetched
+## once from Maven Central (159 MB) before the tests, so no test's timeout includes the download.
+registry-fetch: $(STAMP)
+	@[ -n "$$SCHEMA_REGISTRY_URL" ] || $(BIN)/meshgov registry fetch
+
+## Every test, against a real broker: $$KAFKA_BOOTSTRAP_SERVERS, testcontainers, or the local jars;
+## and a real Schema Registry: $$SCHEMA_REGISTRY_URL, or the local Apicurio Registry.
+test: $(STAMP) chromium registry-fetch
 	$(BIN)/pytest
 
 lint: $(STAMP)

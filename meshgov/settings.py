@@ -6,7 +6,10 @@ meshgov reads the environment. Values come, first wins, from explicit arguments,
 variables (KAFKA_BOOTSTRAP_SERVERS too), then defaults. Kafka client properties (SASL, SSL,
 ...) keep Kafka's own names, from the properties file named by MESHGOV_CLIENT_CONFIG and
 from MESHGOV_KAFKA_* variables (MESHGOV_KAFKA_SECURITY_PROTOCOL=SASL_SSL is
-security.protocol=SASL_SSL; variables win over the file); they are kept as secrets."""
+security.protocol=SASL_SSL; variables win over the file); they are kept as secrets. The
+Schema Registry's URL and basic-auth user info come from MESHGOV_SCHEMA_REGISTRY_URL and
+MESHGOV_SCHEMA_REGISTRY_USER_INFO, else from that file's `schema.registry.url` and
+`basic.auth.user.info` (the registry client's own names), which never reach Kafka clients."""
 
 from __future__ import annotations
 
@@ -22,6 +25,13 @@ from meshgov.kafka.topics import MESH_TOPICS, TopicSpec
 
 DEFAULT_CHECKS = ("compatibility", "pii", "policy", "sla")
 KAFKA_ENV_PREFIX = "MESHGOV_KAFKA_"
+# Client properties that configure the Schema Registry client, as Confluent's client
+# properties files name them, and the settings they fill.
+REGISTRY_PROPERTIES = {
+    "schema.registry.url": "schema_registry_url",
+    "basic.auth.user.info": "schema_registry_user_info",
+    "schema.registry.basic.auth.user.info": "schema_registry_user_info",
+}
 
 
 def read_properties(path: Path) -> dict[str, str]:
@@ -76,6 +86,10 @@ class Settings(BaseSettings):
     client_config: Path | None = None
     kafka: dict[str, SecretStr] = Field(default_factory=dict)
     java_home: Path | None = Field(None, validation_alias=AliasChoices("java_home", "JAVA_HOME"))
+    # Any Confluent-compatible registry: Confluent, Karapace, Redpanda, Apicurio's
+    # .../apis/ccompat/v7.
+    schema_registry_url: str = ""
+    schema_registry_user_info: SecretStr | None = None  # "user:password", basic auth
     debug: bool = False  # tracebacks of internal errors
 
     @field_validator("required_checks", mode="before")
@@ -89,7 +103,7 @@ class Settings(BaseSettings):
     @classmethod
     def _client_properties(cls, data: Any) -> Any:
         """Kafka client properties: the file's, then MESHGOV_KAFKA_* variables, then any
-        given explicitly."""
+        given explicitly; the Schema Registry's among them fill its settings instead."""
         if not isinstance(data, dict):
             return data
         properties: dict[str, Any] = {}
@@ -100,7 +114,13 @@ class Settings(BaseSettings):
             if name.startswith(KAFKA_ENV_PREFIX):
                 properties[name[len(KAFKA_ENV_PREFIX) :].lower().replace("_", ".")] = value
         properties.update(data.get("kafka") or {})
-        return {**data, "kafka": properties}
+        registry: dict[str, Any] = {}
+        for key in list(properties):
+            if key in REGISTRY_PROPERTIES:
+                registry.setdefault(REGISTRY_PROPERTIES[key], properties.pop(key))
+            elif key.startswith(("schema.registry.", "basic.auth.")):
+                properties.pop(key)  # e.g. basic.auth.credentials.source: not Kafka's
+        return {**registry, **data, "kafka": properties}
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -111,6 +131,13 @@ class Settings(BaseSettings):
     def kafka_properties(self) -> dict[str, str]:
         """The client properties in Kafka's names, secrets revealed: for building clients."""
         return {key: value.get_secret_value() for key, value in self.kafka.items()}
+
+    def schema_registry_config(self) -> dict[str, str]:
+        """The Schema Registry client's configuration in its own names, secrets revealed."""
+        config = {"url": self.schema_registry_url}
+        if self.schema_registry_user_info is not None:
+            config["basic.auth.user.info"] = self.schema_registry_user_info.get_secret_value()
+        return config
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -47,10 +47,9 @@ def java_major_version(java: Path) -> int:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def find_maven() -> Path:
+def find_maven(purpose: str = "Fetching Kafka's jars from Maven Central") -> Path:
     if mvn := shutil.which("mvn"):
         return Path(mvn)
     raise MissingToolError(
-        "Fetching Kafka's jars from Maven Central needs Maven, which was not found: install it "
-        "(e.g. `apt-get install maven`)."
+        f"{purpose} needs Maven, which was not found: install it (e.g. `apt-get install maven`)."
     )

@@ -15,6 +15,7 @@ from meshgov.cli.compat import compat
 from meshgov.cli.demo import demo
 from meshgov.cli.output import output
 from meshgov.cli.register import register
+from meshgov.cli.registry import registry
 from meshgov.cli.run import run
 from meshgov.cli.scan import scan
 from meshgov.cli.tail import tail
@@ -36,6 +37,7 @@ cli.add_command(compat)
 cli.add_command(demo)
 cli.add_command(output)
 cli.add_command(register)
+cli.add_command(registry)
 cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(tail)

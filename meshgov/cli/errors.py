@@ -10,6 +10,7 @@ from confluent_kafka import KafkaException
 
 from meshgov.broker.errors import BrokerError
 from meshgov.kafka.cluster import NoClusterError
+from meshgov.registry.errors import RegistryError
 
 EXIT_ERROR = 2
 
@@ -19,7 +20,7 @@ def reported_errors() -> Iterator[None]:
     """Print known failures as `error: ...` and exit 2, without a stack trace."""
     try:
         yield
-    except (BrokerError, NoClusterError, KafkaException) as exc:
+    except (BrokerError, NoClusterError, RegistryError, KafkaException) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         raise SystemExit(EXIT_ERROR) from None
 

@@ -23,6 +23,7 @@ from meshgov.models.events import Event
 from meshgov.settings import Settings
 
 if TYPE_CHECKING:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
     from quixstreams import Application
     from quixstreams.kafka.configuration import ConnectionConfig
 
@@ -78,6 +79,19 @@ class KafkaClients:
 
     def admin(self, **extra: Any) -> AdminClient:
         return AdminClient({**self.common_config(), **extra})
+
+    def schema_registry(self) -> SchemaRegistryClient:
+        """A client of the settings' Schema Registry, any Confluent-compatible one."""
+        # Imported here: the registry client (httpx, authlib) takes a quarter of a second.
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        if not self.settings.schema_registry_url:
+            raise ValueError(
+                "no Schema Registry URL in the settings: set MESHGOV_SCHEMA_REGISTRY_URL or "
+                "schema.registry.url in the client properties (`meshgov registry start` runs "
+                "a local one)"
+            )
+        return SchemaRegistryClient(self.settings.schema_registry_config())
 
     def stream_connection(self) -> tuple[ConnectionConfig, dict[str, Any]]:
         """The stream processors' connection: the settings Quix Streams types, and every
