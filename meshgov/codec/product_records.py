@@ -1,31 +1,81 @@
-"""Decoding records on a product's streaming port with the schema the product registered."""
+"""Decoding records on a product's streaming port with the schemas the product registered.
+
+A record is read with the schema it was written with, resolved to the port's current
+schema: records of a producer still on an earlier accepted version are valid. The writer
+schema comes from the record's framing:
+
+- the Confluent wire format (byte 0, a 4-byte big-endian schema id, Avro binary): the
+  schema of that id in the Schema Registry, which must be one of the port's accepted
+  versions;
+- an Avro single-object frame (C3 01, the 8-byte CRC-64-AVRO fingerprint): the accepted
+  version with that fingerprint;
+- bare Avro binary: the current version.
+
+JSON ports read JSON objects."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastavro import parse_schema, schemaless_reader
+from fastavro.read import SchemaResolutionError
+from fastavro.schema import SchemaParseException, UnknownType
 
 from meshgov.codec.errors import DecodeError
 from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import HEADER_SIZE, MARKER
 
+WIRE_MAGIC = b"\x00"
+WIRE_HEADER_SIZE = 5
+MAX_WRITER_IDS = 10_000  # schema ids remembered per port
+
+# The schema text of a Schema Registry id, or None when the registry has no such id.
+# Errors reaching the registry are raised: a platform fault, never a violation.
+SchemaById = Callable[[int], str | None]
+
+
+def _parse(schema: Any) -> tuple[Any, bytes]:
+    raw = json.loads(schema) if isinstance(schema, str) else schema
+    named: dict[str, Any] = {}
+    parsed = parse_schema(raw, named)
+    return parsed, crc64_fingerprint(parsed, named)[1]
+
 
 class ProductRecordDecoder:
-    """Avro single-object frames or bare Avro binary of one registered schema; JSON text for
-    ports whose format is JSON."""
+    """The records of one streaming port: Avro (Confluent wire format, single-object frames
+    or bare binary) of any accepted version, or JSON objects for ports whose format is JSON."""
 
-    def __init__(self, schema: Any, data_format: str) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        data_format: str,
+        earlier: Iterable[Any] = (),
+        schema_by_id: SchemaById | None = None,
+    ) -> None:
         self.format = data_format.upper()
         self.parsed: Any = None
         self.fingerprint = b""
+        self.accepted: dict[bytes, Any] = {}  # parsed writer schemas by fingerprint
+        self.schema_by_id = schema_by_id
+        self._by_id: dict[int, Any] = {}  # parsed writer schema, or None: not accepted
         if self.format == "AVRO" and schema is not None:
-            raw = json.loads(schema) if isinstance(schema, str) else schema
-            named: dict[str, Any] = {}
-            self.parsed = parse_schema(raw, named)
-            self.fingerprint = crc64_fingerprint(self.parsed, named)[1]
+            self.parsed, self.fingerprint = _parse(schema)
+            self.accepted[self.fingerprint] = self.parsed
+            for version in earlier:
+                try:
+                    parsed, fp = _parse(version)
+                except (ValueError, SchemaParseException, UnknownType):
+                    continue  # an accepted version never parsed: nothing was written with it
+                self.accepted.setdefault(fp, parsed)
+
+    def after(self, previous: ProductRecordDecoder) -> ProductRecordDecoder:
+        """This decoder, also reading what `previous` accepted (the port's earlier versions)."""
+        for fp, parsed in previous.accepted.items():
+            self.accepted.setdefault(fp, parsed)
+        return self
 
     def decode(self, data: bytes) -> dict[str, Any]:
         if self.format == "JSON":
@@ -38,18 +88,53 @@ class ProductRecordDecoder:
             return value
         if self.parsed is None:
             raise DecodeError(f"no registered schema to decode {self.format} records with")
-        body = io.BytesIO(data)
         if data[:2] == MARKER:
-            if data[2:HEADER_SIZE] != self.fingerprint:
+            writer = self.accepted.get(data[2:HEADER_SIZE])
+            if writer is None:
                 raise DecodeError(
-                    f"written with schema fingerprint {data[2:HEADER_SIZE].hex()}, not the "
-                    f"registered {self.fingerprint.hex()}"
+                    f"written with schema fingerprint {data[2:HEADER_SIZE].hex()}, not one of "
+                    f"the port's accepted versions (current {self.fingerprint.hex()})"
                 )
-            body.seek(HEADER_SIZE)
+            return self._read(data, HEADER_SIZE, writer)
+        if data[:1] == WIRE_MAGIC and len(data) >= WIRE_HEADER_SIZE and self.schema_by_id:
+            schema_id = int.from_bytes(data[1:WIRE_HEADER_SIZE], "big")
+            writer = self._writer(schema_id)
+            if writer is not None:
+                return self._read(data, WIRE_HEADER_SIZE, writer)
+            try:  # bare Avro may begin with a zero byte too
+                return self._read(data, 0, self.parsed)
+            except DecodeError:
+                raise DecodeError(
+                    f"written with Schema Registry id {schema_id}, which is not one of the "
+                    "port's accepted versions"
+                ) from None
+        return self._read(data, 0, self.parsed)
+
+    def _writer(self, schema_id: int) -> Any:
+        if schema_id not in self._by_id:
+            assert self.schema_by_id is not None
+            text = self.schema_by_id(schema_id)
+            writer = None
+            if text is not None:
+                try:
+                    writer = self.accepted.get(_parse(text)[1])
+                except (ValueError, SchemaParseException, UnknownType):
+                    writer = None  # not Avro (a JSON Schema or Protobuf id): not accepted
+            if len(self._by_id) >= MAX_WRITER_IDS:
+                self._by_id.clear()
+            self._by_id[schema_id] = writer
+        return self._by_id[schema_id]
+
+    def _read(self, data: bytes, start: int, writer: Any) -> dict[str, Any]:
+        body = io.BytesIO(data)
+        body.seek(start)
+        reader = None if writer is self.parsed else self.parsed
         try:
-            record = schemaless_reader(body, self.parsed, None)
+            record = schemaless_reader(body, writer, reader)
         except (EOFError, ValueError, IndexError, UnicodeDecodeError, OverflowError) as exc:
             raise DecodeError(f"does not decode with the registered schema: {exc}") from None
+        except SchemaResolutionError as exc:
+            raise DecodeError(f"does not resolve to the registered schema: {exc}") from None
         if body.tell() != len(data) or not isinstance(record, dict):
             raise DecodeError("does not decode with the registered schema: trailing bytes")
         return record

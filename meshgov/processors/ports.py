@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from meshgov.codec import DecodeError, default_codec
-from meshgov.codec.product_records import ProductRecordDecoder
+from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
 from meshgov.kafka.clients import (
     Consumer,
     EventPublisher,
@@ -134,7 +134,9 @@ class PortObserver:
         """These partitions are another worker's now."""
 
 
-def streaming_ports(verdict: Verdict) -> list[StreamingPort]:
+def streaming_ports(
+    verdict: Verdict, schema_by_id: SchemaById | None = None
+) -> list[StreamingPort]:
     """The streaming ports an accepting verdict declares (none for any other)."""
     # Parsing a descriptor costs a millisecond; a mesh of 100,000 products has few with a
     # streaming port, and each of those says so in its text.
@@ -146,11 +148,29 @@ def streaming_ports(verdict: Verdict) -> list[StreamingPort]:
             product,
             port.name,
             port.kafka_topic,
-            ProductRecordDecoder(port.avro_schema, port.format.value),
+            ProductRecordDecoder(port.avro_schema, port.format.value, schema_by_id=schema_by_id),
         )
         for port in product.output_ports
         if port.type is PortType.STREAMING and port.kafka_topic and port.name
     ]
+
+
+def registry_schemas(clients: KafkaClients) -> SchemaById:
+    """Writer schemas by id from the settings' Schema Registry (the client caches them)."""
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    registry = clients.schema_registry()
+
+    def schema_by_id(schema_id: int) -> str | None:
+        try:
+            text: str | None = registry.get_schema(schema_id).schema_str
+            return text
+        except SchemaRegistryError as error:
+            if error.http_status_code == 404:
+                return None
+            raise
+
+    return schema_by_id
 
 
 class PortReader(SidecarThread):
@@ -174,6 +194,7 @@ class PortReader(SidecarThread):
         self._subscribed: tuple[str, ...] = ()
         self._read: dict[tuple[str, int], int] = {}  # next offset to read, by partition
         self._committed: dict[tuple[str, int], int] = {}
+        self.schema_by_id = registry_schemas(clients) if settings.schema_registry_url else None
 
     def _learn(self, verdicts: Consumer) -> None:
         codec = default_codec()
@@ -184,7 +205,10 @@ class PortReader(SidecarThread):
                 continue
             try:
                 verdict = codec.decode(message.value() or b"", Verdict)
-                for port in streaming_ports(verdict):
+                for port in streaming_ports(verdict, self.schema_by_id):
+                    known = self.ports.get(port.topic)
+                    if known is not None and known.product_name == port.product_name:
+                        port.decoder.after(known.decoder)  # its earlier versions stay valid
                     self.ports[port.topic] = port
             except (DecodeError, DescriptorError, ValueError):
                 continue  # the processors' own streams dead-letter these

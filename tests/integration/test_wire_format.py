@@ -1,0 +1,132 @@
+"""Records in the Confluent wire format, produced with confluent-kafka's own AvroSerializer
+against the real Schema Registry, on a real broker: the quality processor reads records of
+the current and of the previous accepted version alike, and a record whose schema id is no
+accepted version of the port opens SCHEMA_VIOLATION naming the id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka.schema_registry import Schema
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from meshgov.codec import EventCodec
+from meshgov.kafka.admin import TopicAdmin
+from meshgov.kafka.clients import EventPublisher, KafkaClients
+from meshgov.kafka.topics import VERDICTS, TopicSpec
+from meshgov.models.events import BreachKind, BreachState
+from meshgov.settings import Settings
+from tests.support.mesh import Emitted, accepted, registration
+from tests.support.processes import ProcessorProcess
+
+pytestmark = pytest.mark.kafka
+
+V1 = {
+    "type": "record",
+    "name": "Order",
+    "namespace": "com.company.orders",
+    "fields": [{"name": "order_id", "type": "string"}],
+}
+V2 = {**V1, "fields": [*V1["fields"], {"name": "channel", "type": "string", "default": "web"}]}
+STRANGER = {"type": "record", "name": "Click", "fields": [{"name": "page", "type": "long"}]}
+
+
+def descriptor(name: str, topic: str, schema: dict[str, Any], version: str) -> str:
+    return f"""
+data_product:
+  name: "{name}"
+  version: "{version}"
+  owner: "orders-team@company.com"
+  output_ports:
+    - type: streaming
+      format: Avro
+      location: "kafka://{topic}"
+      schema: {json.dumps(json.dumps(schema))}
+  quality:
+    - metric: "no_nulls_in_order_id"
+"""
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str, schema_registry_url: str, unique: str) -> Settings:
+    settings = Settings(
+        bootstrap=kafka_bootstrap,
+        topic_prefix=f"wf{unique}.",
+        schema_registry_url=schema_registry_url,
+    )
+    TopicAdmin(KafkaClients(settings)).ensure(settings.topic_specs(), settings.partitions)
+    return settings
+
+
+@pytest.fixture
+def quality(settings: Settings, tmp_path: Path) -> Iterator[ProcessorProcess]:
+    process = ProcessorProcess(
+        "quality",
+        settings,
+        tmp_path,
+        env={"MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url},
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_violation(
+    settings: Settings, quality: ProcessorProcess, codec: EventCodec
+) -> None:
+    clients = KafkaClients(settings)
+    registry = clients.schema_registry()
+    topic = settings.topic(f"orders-{uuid.uuid4().hex[:6]}")
+    TopicAdmin(clients).ensure([TopicSpec(topic, None)], 1)
+    product = "wire-orders"
+    publisher = EventPublisher(clients)
+    for schema, version in ((V1, "1.0.0"), (V2, "1.1.0")):
+        registry.register_schema(f"{topic}-value", Schema(json.dumps(schema), "AVRO"))
+        reg = registration(descriptor(product, topic, schema, version), product, version)
+        publisher.publish(VERDICTS, accepted(reg))
+    stranger_id = registry.register_schema(
+        f"{topic}-stranger-value", Schema(json.dumps(STRANGER), "AVRO")
+    )
+    quality.wait_ready()
+
+    def serializer(schema: dict[str, Any], subject: str) -> AvroSerializer:
+        return AvroSerializer(
+            registry,
+            json.dumps(schema),
+            conf={
+                "auto.register.schemas": False,  # a governed subject: no schema of its own
+                "subject.name.strategy": lambda ctx, name: subject,
+            },
+        )
+
+    context = SerializationContext(topic, MessageField.VALUE)
+    values = [
+        serializer(V1, f"{topic}-value")({"order_id": "ORD-1"}, context),
+        serializer(V2, f"{topic}-value")({"order_id": "ORD-2", "channel": "shop"}, context),
+        serializer(STRANGER, f"{topic}-stranger-value")({"page": 4}, context),
+    ]
+    producer = clients.producer()
+    for value in values:
+        producer.produce(topic, value=value)
+    producer.flush(30)
+
+    emitted = Emitted(settings, codec, lambda: quality.log_tail(60))
+    try:
+        emitted.poll_until(
+            lambda: any(b.kind is BreachKind.SCHEMA_VIOLATION for b in emitted.breaches)
+        )
+        emitted.drain(4)
+    finally:
+        emitted.close()
+    [violation] = [b for b in emitted.breaches if b.kind is BreachKind.SCHEMA_VIOLATION]
+    assert violation.state is BreachState.OPEN
+    assert f"Schema Registry id {stranger_id}," in violation.observed
+    # Only the stranger is a dead letter: both accepted versions decoded.
+    [letter] = emitted.dead_letters
+    assert letter.source_offset == 2, letter.error_message
