@@ -6,7 +6,7 @@ import contextlib
 import threading
 
 from meshgov.catalog.view import CatalogView
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CATALOG
 from meshgov.models.events import CatalogEntry
@@ -30,8 +30,8 @@ class LiveCatalog:
 
     def _follow(self) -> None:
         topic = self.settings.topic(CATALOG)
-        codec = default_codec()
         clients = KafkaClients(self.settings)
+        codec = clients.codec()
         consumer = clients.consumer()
         try:
             clients.assign_all(consumer, [topic])

@@ -8,7 +8,7 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from meshgov.catalog.view import CatalogView
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import CATALOG
 from meshgov.models.events import CatalogEntry
@@ -18,7 +18,7 @@ from meshgov.settings import Settings
 def read_catalog(settings: Settings, timeout: float = 30.0) -> CatalogView:
     """Everything on mesh.catalog up to its current end."""
     topic = settings.topic(CATALOG)
-    codec = default_codec()
+    codec = KafkaClients(settings).codec()
     view = CatalogView()
     consumer = KafkaClients(settings).consumer()
     try:

@@ -9,7 +9,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END
 
 from meshgov.cli.errors import reported_errors
 from meshgov.cli.options import mesh_settings
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import BreachState, Decision, SlaBreach, Verdict
@@ -74,9 +74,9 @@ def tail(
 ) -> None:
     """Follow mesh.verdicts or mesh.sla-breaches until interrupted."""
     topic_name, event_type = STREAMS[stream]
-    codec = default_codec()
     topic = settings.topic(topic_name)
     clients = KafkaClients(settings)
+    codec = clients.codec()
     consumer = clients.consumer()
     try:
         with reported_errors():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from confluent_kafka import OFFSET_END
 
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients
 from meshgov.kafka.cluster import resolve
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
@@ -72,8 +72,8 @@ def register_data_product(
     comes in time, with the UNDECIDED verdict if one came)."""
     settings = resolve(settings or Settings.load())
     registration = build_registration(descriptor, submitted_by)
-    codec = default_codec()
     clients = KafkaClients(settings)
+    codec = clients.codec()
     consumer = clients.consumer()
     try:
         # Listen from the current end before publishing, so the verdict cannot be missed.

@@ -27,3 +27,8 @@ class WrongEventTypeError(DecodeError):
 
 class PayloadError(DecodeError):
     """The frame is well formed but its Avro body is truncated or corrupt."""
+
+
+class RegistryUnavailableError(RuntimeError):
+    """The Schema Registry could not be asked: a fault of the platform, never of the record,
+    so no processor dead-letters a record for it (the stream stops and starts again)."""

@@ -146,6 +146,15 @@ class SchemaSet:
             known = ", ".join(sorted(s.short_name for s in self))
             raise KeyError(f"no event schema named {name!r} (known: {known})") from None
 
+    def self_contained(self, schema: EventSchema) -> str:
+        """`schema` as JSON with every named type it uses defined in it (for a registry)."""
+        return json.dumps(inline_first_use(schema.parsed, self._named))
+
+    def fingerprint_of(self, text: str) -> bytes:
+        """The fingerprint of a schema given as JSON text (e.g. from a registry)."""
+        named: dict[str, Any] = {}
+        return crc64_fingerprint(parse_schema(json.loads(text), named), named)[1]
+
     def by_fingerprint(self, fp: bytes) -> EventSchema | None:
         return self._by_fingerprint.get(fp)
 

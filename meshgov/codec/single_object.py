@@ -25,9 +25,13 @@ HEADER_SIZE = len(MARKER) + 8
 
 
 def encode_frame(schema: EventSchema, record: dict[str, Any]) -> bytes:
+    return write_record(MARKER + schema.fingerprint, schema, record)
+
+
+def write_record(header: bytes, schema: EventSchema, record: dict[str, Any]) -> bytes:
+    """`header`, then `record` in Avro binary with `schema`."""
     buffer = io.BytesIO()
-    buffer.write(MARKER)
-    buffer.write(schema.fingerprint)
+    buffer.write(header)
     try:
         schemaless_writer(buffer, schema.parsed, record, strict_allow_default=True)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -77,8 +81,15 @@ def decode_frame(
         raise WrongEventTypeError(
             f"expected a {reader.short_name} event, found a {writer.short_name} event"
         )
+    return writer, read_record(data, HEADER_SIZE, writer, reader)
+
+
+def read_record(
+    data: bytes, start: int, writer: EventSchema, reader: EventSchema | None = None
+) -> dict[str, Any]:
+    """The Avro body of `data` from byte `start`, written with `writer`, as `reader`."""
     body = io.BytesIO(data)
-    body.seek(HEADER_SIZE)
+    body.seek(start)
     reader_schema = None if reader is None or reader is writer else reader.parsed
     try:
         record = schemaless_reader(body, writer.parsed, reader_schema)
@@ -99,4 +110,4 @@ def decode_frame(
             f"corrupt {writer.short_name} payload: {len(data) - body.tell()} trailing bytes "
             f"after the record"
         )
-    return writer, record
+    return record

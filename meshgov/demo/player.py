@@ -16,7 +16,6 @@ from fastavro import parse_schema, schemaless_writer
 from meshgov.checks.freshness.schedule import Schedule
 from meshgov.client.outputs import output_event
 from meshgov.client.registration import build_registration
-from meshgov.codec import default_codec
 from meshgov.codec.schemas import crc64_fingerprint
 from meshgov.codec.single_object import MARKER
 from meshgov.demo.scenario import CRON, PRODUCTS, WITHIN, Product, rejected_and_scheduled
@@ -39,8 +38,8 @@ class Player:
         self.settings = settings
         self.watch = watch
         self.say = say
-        self.codec = default_codec()
         self.clients = KafkaClients(settings)
+        self.codec = self.clients.codec()
         self.producer = self.clients.producer(**{"linger.ms": 5})
         self.schedule = Schedule(CRON, "UTC", Freshness.model_validate(WITHIN))
 
@@ -49,7 +48,11 @@ class Player:
         self.producer.poll(0)
 
     def _event(self, topic: str, event: Event) -> None:
-        self._send(self.settings.topic(topic), event.kafka_key().encode(), self.codec.encode(event))
+        self._send(
+            self.settings.topic(topic),
+            event.kafka_key().encode(),
+            self.codec.encode(event, self.settings.topic(topic)),
+        )
 
     def _register(self, product: Product) -> None:
         registration = build_registration(

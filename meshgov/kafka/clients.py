@@ -18,7 +18,8 @@ from confluent_kafka import Message as Message
 from confluent_kafka import TopicPartition as TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from meshgov.codec import default_codec
+from meshgov.codec import EventCodec, default_codec
+from meshgov.codec.confluent import RegistryFraming
 from meshgov.models.events import Event
 from meshgov.settings import Settings
 
@@ -79,6 +80,13 @@ class KafkaClients:
 
     def admin(self, **extra: Any) -> AdminClient:
         return AdminClient({**self.common_config(), **extra})
+
+    def codec(self) -> EventCodec:
+        """The event codec: single-object frames, or the Confluent wire format with the
+        settings' Schema Registry (one per process and registry)."""
+        if not self.settings.schema_registry_url:
+            return default_codec()
+        return _registry_codec(self.settings.schema_registry_url, self)
 
     def schema_registry(self) -> SchemaRegistryClient:
         """A client of the settings' Schema Registry, any Confluent-compatible one."""
@@ -141,6 +149,17 @@ class KafkaClients:
         return assignment
 
 
+_REGISTRY_CODECS: dict[str, EventCodec] = {}
+
+
+def _registry_codec(url: str, clients: KafkaClients) -> EventCodec:
+    if url not in _REGISTRY_CODECS:
+        codec = default_codec()
+        framing = RegistryFraming(clients.schema_registry(), codec.schemas)
+        _REGISTRY_CODECS[url] = EventCodec(codec.schemas, framing)
+    return _REGISTRY_CODECS[url]
+
+
 class EventPublisher:
     """Publishes meshgov events, Avro-encoded and keyed by product, and raises unless every
     one was acknowledged."""
@@ -148,7 +167,7 @@ class EventPublisher:
     def __init__(self, clients: KafkaClients, **extra: Any) -> None:
         self.clients = clients
         self.producer = clients.producer(**extra)
-        self.codec = default_codec()
+        self.codec = clients.codec()
         self._errors: list[str] = []
 
     def _delivered(self, error: object, message: Message) -> None:
@@ -160,7 +179,7 @@ class EventPublisher:
         self.send_raw(
             self.clients.settings.topic(topic),
             event.kafka_key().encode(),
-            self.codec.encode(event),
+            self.codec.encode(event, self.clients.settings.topic(topic)),
         )
 
     def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.kafka.clients import KafkaClients
 from meshgov.models.events import Event
 
@@ -37,7 +37,7 @@ class EventFollower:
         self._thread.join(10)
 
     def _run(self) -> None:
-        codec = default_codec()
+        codec = self.clients.codec()
         consumer = self.clients.consumer(None, **{"fetch.wait.max.ms": 50})
         try:
             self.clients.assign_all(consumer, self.topics)

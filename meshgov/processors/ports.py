@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
 from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
 from meshgov.kafka.clients import (
     Consumer,
@@ -197,7 +197,7 @@ class PortReader(SidecarThread):
         self.schema_by_id = registry_schemas(clients) if settings.schema_registry_url else None
 
     def _learn(self, verdicts: Consumer) -> None:
-        codec = default_codec()
+        codec = self.clients.codec()
         # Never waits while there are ports to read: a wait here is a wait per batch.
         wait = 0.0 if self.ports else self.timeout
         for message in verdicts.consume(num_messages=500, timeout=wait):

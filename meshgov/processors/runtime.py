@@ -31,7 +31,8 @@ from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import Topic
 from quixstreams.state import State
 
-from meshgov.codec import DecodeError, default_codec
+from meshgov.codec import DecodeError
+from meshgov.codec.errors import RegistryUnavailableError
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
@@ -192,7 +193,7 @@ class ProcessorApp(Generic[S]):
         self.clients = clients
         self.clock = clock
         self.handler = processor.handler(settings)
-        self.codec = default_codec()
+        self.codec = clients.codec()
         self._names: dict[str, str] = {settings.topic(t): t for t in processor.inputs}
         if processor.signals or processor.timed:
             self._names[processor.signals_topic(settings)] = "signals"
@@ -272,6 +273,8 @@ class ProcessorApp(Generic[S]):
             after, outputs = self.handler.handle(current, message, now)
             dumped = after.model_dump(mode="json")
             produced = [self._produced(output) for output in outputs]
+        except RegistryUnavailableError:
+            raise  # the platform's fault: the stream stops, this record is read again
         except Exception as error:  # noqa: BLE001 - whatever one record causes is its own
             letter = dead_letter(
                 self.processor.name,
@@ -296,7 +299,7 @@ class ProcessorApp(Generic[S]):
                 Produced(
                     self.settings.topic(DEAD_LETTERS),
                     key or b"",
-                    self.codec.encode(letter),
+                    self.codec.encode(letter, self.settings.topic(DEAD_LETTERS)),
                 )
             ]
         if dumped != stored:
@@ -316,11 +319,8 @@ class ProcessorApp(Generic[S]):
     def _produced(self, output: Output) -> Produced:
         if isinstance(output, Emit):
             event = bounded(output.event)
-            return Produced(
-                self.settings.topic(output.topic),
-                event.kafka_key().encode(),
-                self.codec.encode(event),
-            )
+            topic = self.settings.topic(output.topic)
+            return Produced(topic, event.kafka_key().encode(), self.codec.encode(event, topic))
         return Produced(
             self.processor.signals_topic(self.settings),
             output.product.encode(),

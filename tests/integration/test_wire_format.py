@@ -1,28 +1,29 @@
-"""Records in the Confluent wire format, produced with confluent-kafka's own AvroSerializer
-against the real Schema Registry, on a real broker: the quality processor reads records of
-the current and of the previous accepted version alike, and a record whose schema id is no
-accepted version of the port opens SCHEMA_VIOLATION naming the id."""
+"""The Confluent wire format against the real Schema Registry, on a real broker: records
+produced with confluent-kafka's own AvroSerializer are read by the quality processor in the
+current and the previous accepted version alike, a record whose schema id is no accepted
+version of the port opens SCHEMA_VIOLATION naming the id; meshgov's own events, with a
+registry configured, are read by the stock AvroDeserializer."""
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka.schema_registry import Schema
-from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from meshgov.codec import EventCodec
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import EventPublisher, KafkaClients
-from meshgov.kafka.topics import VERDICTS, TopicSpec
+from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS, TopicSpec
 from meshgov.models.events import BreachKind, BreachState
 from meshgov.settings import Settings
-from tests.support.mesh import Emitted, accepted, registration
+from tests.support.mesh import Emitted, accepted, check_result, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -78,7 +79,7 @@ def quality(settings: Settings, tmp_path: Path) -> Iterator[ProcessorProcess]:
 
 
 def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_violation(
-    settings: Settings, quality: ProcessorProcess, codec: EventCodec
+    settings: Settings, quality: ProcessorProcess
 ) -> None:
     clients = KafkaClients(settings)
     registry = clients.schema_registry()
@@ -116,7 +117,7 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
         producer.produce(topic, value=value)
     producer.flush(30)
 
-    emitted = Emitted(settings, codec, lambda: quality.log_tail(60))
+    emitted = Emitted(settings, clients.codec(), lambda: quality.log_tail(60))
     try:
         emitted.poll_until(
             lambda: any(b.kind is BreachKind.SCHEMA_VIOLATION for b in emitted.breaches)
@@ -130,3 +131,51 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
     # Only the stranger is a dead letter: both accepted versions decoded.
     [letter] = emitted.dead_letters
     assert letter.source_offset == 2, letter.error_message
+
+
+def test_a_verdict_is_read_by_the_stock_avro_deserializer(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """With a registry configured, meshgov writes its events in the Confluent wire format
+    (schemas under `<topic>-value`): the verdicts processor reads registrations and check
+    results so written and its verdict is read by AvroDeserializer, no meshgov code."""
+    verdicts = ProcessorProcess(
+        "verdicts",
+        settings,
+        tmp_path,
+        env={"MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url},
+    )
+    verdicts.start()
+    try:
+        verdicts.wait_ready()
+        reg = registration(descriptor("wire-verdict", "orders", V1, "1.0.0"), "wire-verdict")
+        publisher = EventPublisher(KafkaClients(settings))
+        publisher.send(REGISTRATIONS, reg)
+        for check in ("compatibility", "pii", "policy", "sla"):
+            publisher.send(CHECK_RESULTS, check_result(reg, check))
+        publisher.flush()
+        registry = SchemaRegistryClient({"url": settings.schema_registry_url})
+        deserializer = AvroDeserializer(registry)
+        consumer = KafkaClients(settings).consumer()
+        topic = settings.topic(VERDICTS)
+        consumer.subscribe([topic])
+        found: dict[str, Any] | None = None
+        deadline = time.monotonic() + 60
+        while found is None and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            assert (message.value() or b"")[:1] == b"\x00"  # the wire format's magic byte
+            found = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
+        consumer.close()
+        assert found is not None, verdicts.log_tail(60)
+        assert (found["registration_id"], found["product"], found["decision"]) == (
+            reg.registration_id,
+            "wire-verdict",
+            "ACCEPTED",
+        )
+        subjects = registry.get_subjects()
+        assert f"{topic}-value" in subjects
+        assert settings.topic(REGISTRATIONS) + "-value" in subjects
+    finally:
+        verdicts.stop()

@@ -195,3 +195,21 @@ def test_what_this_version_writes_is_recorded_under_released(codec: EventCodec) 
     for event_type in EVENT_TYPES:
         schema = codec.schemas.get(event_type.avro_name)
         assert f"{event_type.__name__}.{schema.fingerprint.hex()}" in released
+
+
+def test_a_wire_format_record_without_a_registry_is_a_frame_error_naming_the_id(
+    codec: EventCodec,
+) -> None:
+    with pytest.raises(FrameError, match=r"schema id 42\) and no Schema Registry"):
+        codec.decode(b"\x00\x00\x00\x00\x2a\x02ab", Verdict)
+
+
+@pytest.mark.parametrize("event", sample_events(), ids=lambda e: type(e).__name__)
+def test_every_event_schema_is_self_contained_for_a_registry(
+    codec: EventCodec, event: object
+) -> None:
+    """What is registered under `<topic>-value` parses alone, to the same fingerprint."""
+    schema = codec.schemas.get(type(event).avro_name)  # type: ignore[attr-defined]
+    text = codec.schemas.self_contained(schema)
+    assert codec.schemas.fingerprint_of(text) == schema.fingerprint
+    assert "__fastavro" not in text
