@@ -48,7 +48,8 @@ def components(settings: Settings, catalog_port: int, dashboard_port: int) -> li
             ready_marker="Ready",
             consumer_group=settings.group(name),
         )
-        for name in PROCESSORS
+        for name, processor in PROCESSORS.items()
+        if settings.schema_registry_url or not processor.needs_registry
     ]
     found.append(
         Component(
@@ -108,6 +109,7 @@ class LocalMesh:
             {
                 settings.group(name): processor.input_topics(settings)
                 for name, processor in PROCESSORS.items()
+                if settings.schema_registry_url or not processor.needs_registry
             },
         )
         log_dir = self.options.log_dir or settings.log_dir

@@ -1,5 +1,5 @@
 """What a processor's pure `handle` function returns besides its new state: the events to
-emit and the signals for itself about another product."""
+emit, the signals for itself about another product, the effects outside Kafka."""
 
 from __future__ import annotations
 
@@ -26,4 +26,13 @@ class Send:
     signal: Signal
 
 
-Output = Emit | Send
+@dataclass(frozen=True)
+class Effect:
+    """A change this processor wants made outside Kafka, keyed by what it changes: written
+    to its compacted effects topic, applied (idempotently) by its effect applier."""
+
+    key: str
+    value: bytes
+
+
+Output = Emit | Send | Effect

@@ -28,7 +28,7 @@ from meshgov.kafka.topics import VERDICTS
 from meshgov.models.descriptor import DataProduct, PortType
 from meshgov.models.events import ACCEPTED_DECISIONS, Verdict
 from meshgov.models.loading import DescriptorError, parse_descriptor
-from meshgov.processors.outputs import Emit, Output
+from meshgov.processors.outputs import Emit, Output, Send
 from meshgov.processors.sidecar import SidecarThread
 from meshgov.processors.signals import encode_signal
 from meshgov.settings import Settings
@@ -276,7 +276,7 @@ class PortReader(SidecarThread):
                 for output in self.observer.observe(batch, datetime.now(UTC)):
                     if isinstance(output, Emit):
                         publisher.send(output.topic, output.event)
-                    else:
+                    elif isinstance(output, Send):
                         publisher.send_raw(
                             self.signals_topic,
                             output.product.encode(),

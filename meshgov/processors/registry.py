@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from meshgov.processors import catalog, compatibility, freshness, pii, policy, quality, verdicts
+from meshgov.processors import (
+    catalog,
+    compatibility,
+    freshness,
+    pii,
+    policy,
+    quality,
+    subjects,
+    verdicts,
+)
 from meshgov.processors.spec import Processor
 
 PROCESSORS: dict[str, Processor[Any]] = {
@@ -18,6 +27,7 @@ PROCESSORS: dict[str, Processor[Any]] = {
         quality.PROCESSOR,
         verdicts.PROCESSOR,
         catalog.PROCESSOR,
+        subjects.PROCESSOR,
     )
 }
 

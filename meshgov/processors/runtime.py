@@ -38,7 +38,7 @@ from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
 from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
-from meshgov.processors.outputs import Emit, Output
+from meshgov.processors.outputs import Effect, Emit, Output
 from meshgov.processors.signals import Signal, Tick, decode_signal, encode_signal
 from meshgov.processors.spec import Message, Processor, S, Timed, dead_letter
 from meshgov.settings import Settings
@@ -321,6 +321,10 @@ class ProcessorApp(Generic[S]):
             event = bounded(output.event)
             topic = self.settings.topic(output.topic)
             return Produced(topic, event.kafka_key().encode(), self.codec.encode(event, topic))
+        if isinstance(output, Effect):
+            return Produced(
+                self.processor.effects_topic(self.settings), output.key.encode(), output.value
+            )
         return Produced(
             self.processor.signals_topic(self.settings),
             output.product.encode(),

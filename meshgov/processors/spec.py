@@ -68,6 +68,8 @@ class Processor(Generic[S]):
     handler: Callable[[Settings], Handler[S]]
     signals: bool = False  # reads its own signals topic
     timed: bool = False  # its handler is Timed: a ticker and a schedule topic
+    effects: bool = False  # its handler returns Effects, applied from its effects topic
+    needs_registry: bool = False  # run under `meshgov up` only with a Schema Registry
     sidecars: Sequence[Callable[[Settings, KafkaClients], Sidecar]] = field(default=())
 
     def input_topics(self, settings: Settings) -> list[str]:
@@ -82,6 +84,9 @@ class Processor(Generic[S]):
 
     def schedule_topic(self, settings: Settings) -> str:
         return settings.topic(f"meshgov-{self.name}-schedule")
+
+    def effects_topic(self, settings: Settings) -> str:
+        return settings.topic(f"meshgov-{self.name}-effects")
 
     def internal_topics(self, settings: Settings) -> list[TopicSpec]:
         """Its own topics, created before it starts."""
@@ -98,6 +103,14 @@ class Processor(Generic[S]):
             topics.append(
                 TopicSpec(
                     self.schedule_topic(settings),
+                    None,
+                    {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
+                )
+            )
+        if self.effects:
+            topics.append(
+                TopicSpec(
+                    self.effects_topic(settings),
                     None,
                     {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
                 )

@@ -24,8 +24,16 @@ from meshgov.models.events import (
     Verdict,
 )
 from meshgov.models.policy import GlobalPolicy
-from meshgov.processors import catalog, compatibility, freshness, pii, quality, verdicts
-from meshgov.processors.outputs import Emit, Output, Send
+from meshgov.processors import (
+    catalog,
+    compatibility,
+    freshness,
+    pii,
+    quality,
+    subjects,
+    verdicts,
+)
+from meshgov.processors.outputs import Effect, Emit, Output, Send
 from meshgov.processors.signals import (
     Downstream,
     LeakReport,
@@ -36,6 +44,7 @@ from meshgov.processors.signals import (
     Window,
 )
 from meshgov.processors.spec import Message
+from meshgov.registry.governance import SubjectAction
 from tests.support.descriptors import batch_descriptor, example_descriptor
 from tests.support.mesh import accepted, check_result, registration
 
@@ -362,3 +371,30 @@ def test_compatibility_checks_against_accepted_history_only() -> None:
     (checked,) = emitted(out, CheckResult)
     assert checked.status is CheckStatus.FAILED
     assert checked.findings[0].code == "READER_FIELD_MISSING_DEFAULT_VALUE"
+
+
+# -- subjects --------------------------------------------------------------------------------
+
+
+def test_subjects_say_what_each_governed_subject_becomes_and_when() -> None:
+    handler = subjects.SubjectsHandler()
+    text = example_descriptor(schema=ORDER)
+    reg = registration(text, "orders-daily-aggregated")
+    state, out = handler.handle(subjects.Subjects(), message(accepted(reg, NOW)), NOW)
+    [effect] = out
+    assert isinstance(effect, Effect)
+    action = SubjectAction.model_validate_json(effect.value)
+    assert (effect.key, action.subject) == ("orders-events-value", "orders-events-value")
+    assert action.compatibility.value == "BACKWARD"
+    assert handler.handle(state, message(accepted(reg, NOW, Decision.REJECTED)), NOW)[1] == []
+
+    later = NOW + timedelta(days=30)
+    scheduled = accepted(reg, NOW, Decision.SCHEDULED).model_copy(update={"effective_at": later})
+    state, out = handler.handle(state, message(scheduled), NOW)
+    assert out == []
+    assert handler.wake(state, NOW) == later
+    state, out = handler.handle(state, message(Tick(at=later - timedelta(seconds=1))), NOW)
+    assert out == []
+    state, out = handler.handle(state, message(Tick(at=later)), later)
+    assert [o.key for o in out if isinstance(o, Effect)] == ["orders-events-value"]
+    assert handler.wake(state, later) is None
