@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from meshgov.codec import DecodeError
 from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
@@ -32,6 +33,9 @@ from meshgov.processors.outputs import Emit, Output, Send
 from meshgov.processors.sidecar import SidecarThread
 from meshgov.processors.signals import encode_signal
 from meshgov.settings import Settings
+
+if TYPE_CHECKING:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
 
 log = logging.getLogger("meshgov.processors.ports")
 
@@ -155,11 +159,9 @@ def streaming_ports(
     ]
 
 
-def registry_schemas(clients: KafkaClients) -> SchemaById:
-    """Writer schemas by id from the settings' Schema Registry (the client caches them)."""
+def registry_schemas(registry: SchemaRegistryClient) -> SchemaById:
+    """Writer schemas by id from a Schema Registry (its client caches them)."""
     from confluent_kafka.schema_registry.error import SchemaRegistryError
-
-    registry = clients.schema_registry()
 
     def schema_by_id(schema_id: int) -> str | None:
         try:
@@ -194,7 +196,9 @@ class PortReader(SidecarThread):
         self._subscribed: tuple[str, ...] = ()
         self._read: dict[tuple[str, int], int] = {}  # next offset to read, by partition
         self._committed: dict[tuple[str, int], int] = {}
-        self.schema_by_id = registry_schemas(clients) if settings.schema_registry_url else None
+        self.schema_by_id = (
+            registry_schemas(clients.schema_registry()) if settings.schema_registry_url else None
+        )
 
     def _learn(self, verdicts: Consumer) -> None:
         codec = self.clients.codec()
