@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from confluent_kafka import KafkaException
+
 from meshgov.codec import DecodeError
 from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
 from meshgov.kafka.clients import (
@@ -227,10 +229,14 @@ class PortReader(SidecarThread):
     def _subscribe(self, records: Consumer, topics: tuple[str, ...]) -> None:
         records.subscribe(list(topics), on_revoke=self._revoked, on_lost=self._revoked)
         self._subscribed = topics
-        metadata = records.list_topics(timeout=10).topics
-        self.observer.partition_counts = {
-            topic: len(metadata[topic].partitions) for topic in topics if topic in metadata
-        }
+        try:
+            metadata = records.list_topics(timeout=10).topics
+        except KafkaException as error:  # the broker away: counts are learnt next time
+            log.warning("%s: no partition counts of %s (%s)", self.processor, topics, error)
+        else:
+            self.observer.partition_counts = {
+                topic: len(metadata[topic].partitions) for topic in topics if topic in metadata
+            }
         log.info("%s: reading streaming ports %s", self.processor, ", ".join(topics))
 
     def _batch(self, records: Consumer) -> list[tuple[StreamingPort, PortRecord]]:

@@ -48,7 +48,8 @@ log = logging.getLogger("meshgov.processors")
 STATE_KEY = "state"
 WAKE_KEY = "wake"
 MIN_WAKE_STEP = timedelta(seconds=1)
-STOP_GRACE = 15.0  # seconds from stop() to a returned run, before the process exits
+STOP_GRACE = 15.0  # seconds from a signal's stop() to a returned run, before the process exits
+STUCK_AFTER = 90.0  # the same after a failure: a close waiting for the broker to come back
 EXIT_STUCK = 3
 
 
@@ -69,19 +70,24 @@ class _ProducedValue(Serializer):
 
 class BoundedStopApplication(Application):
     """An Application whose stop has a deadline, and that remembers being stopped by a
-    signal. librdkafka's consumer close can block for minutes while the broker is away
-    (seen after a state recovery that timed out during an outage): past STOP_GRACE the
-    process exits with EXIT_STUCK, so SIGTERM is never ignored and a supervisor starts it
-    again. A signal can also make the stream's consume fail (SystemError): `signalled`
-    tells that stop from a failure to restart after."""
+    signal. librdkafka's consumer close can block while the broker is away, and was seen to
+    block on for minutes after it came back (after a state recovery that timed out during an
+    outage): past STOP_GRACE after a signal, or STUCK_AFTER after a failure, the process
+    exits with EXIT_STUCK, so SIGTERM is never ignored and a supervisor starts it again. A
+    signal can also make the stream's consume fail (SystemError): `signalled` tells that
+    stop from a failure to restart after."""
 
     _stop_timer: threading.Timer | None = None
     signalled = False
 
     def stop(self, fail: bool = False) -> None:
         super().stop(fail=fail)
-        if self._stop_timer is None:
-            self._stop_timer = _exit_timer()
+        grace = STOP_GRACE if self.signalled else STUCK_AFTER
+        timer = self._stop_timer
+        if timer is None or timer.interval > grace:
+            if timer is not None:
+                timer.cancel()
+            self._stop_timer = _exit_timer(grace)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -101,15 +107,15 @@ class BoundedStopApplication(Application):
         super()._on_sigint(*args)  # type: ignore[no-untyped-call]
 
 
-def _exit_timer() -> threading.Timer:
-    timer = threading.Timer(STOP_GRACE, _exit_stuck)
+def _exit_timer(grace: float = STOP_GRACE) -> threading.Timer:
+    timer = threading.Timer(grace, _exit_stuck, (grace,))
     timer.daemon = True
     timer.start()
     return timer
 
 
-def _exit_stuck() -> None:
-    log.error("the stream did not stop within %.0f s (a client blocked); exiting", STOP_GRACE)
+def _exit_stuck(grace: float) -> None:
+    log.error("the stream did not stop within %.0f s (a client blocked); exiting", grace)
     logging.shutdown()
     os._exit(EXIT_STUCK)
 
