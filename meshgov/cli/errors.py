@@ -9,6 +9,7 @@ import click
 from confluent_kafka import KafkaException
 
 from meshgov.broker.errors import BrokerError
+from meshgov.codec.errors import RegistryUnavailableError
 from meshgov.kafka.cluster import NoClusterError
 from meshgov.registry.errors import RegistryError
 
@@ -20,7 +21,13 @@ def reported_errors() -> Iterator[None]:
     """Print known failures as `error: ...` and exit 2, without a stack trace."""
     try:
         yield
-    except (BrokerError, NoClusterError, RegistryError, KafkaException) as exc:
+    except (
+        BrokerError,
+        NoClusterError,
+        RegistryError,
+        RegistryUnavailableError,
+        KafkaException,
+    ) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         raise SystemExit(EXIT_ERROR) from None
 

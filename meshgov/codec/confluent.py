@@ -47,7 +47,7 @@ class RegistryFraming:
             if text is not None:
                 try:
                     known = self.schemas.by_fingerprint(self.schemas.fingerprint_of(text))
-                except ValueError:  # not an Avro schema
+                except Exception:  # noqa: BLE001 - not an Avro schema, whatever fastavro raises
                     known = None
             self._writers[schema_id] = known
         writer = self._writers[schema_id]

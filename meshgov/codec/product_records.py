@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastavro import parse_schema, schemaless_reader
 from fastavro.read import SchemaResolutionError
-from fastavro.schema import SchemaParseException, UnknownType
 
 from meshgov.codec.errors import DecodeError
 from meshgov.codec.schemas import crc64_fingerprint
@@ -31,6 +31,7 @@ from meshgov.codec.single_object import HEADER_SIZE, MARKER
 WIRE_MAGIC = b"\x00"
 WIRE_HEADER_SIZE = 5
 MAX_WRITER_IDS = 10_000  # schema ids remembered per port
+UNKNOWN_ID_RETRY_SECONDS = 60.0  # an id the registry did not have is asked for again after
 
 # The schema text of a Schema Registry id, or None when the registry has no such id.
 # Errors reaching the registry are raised: a platform fault, never a violation.
@@ -38,10 +39,17 @@ SchemaById = Callable[[int], str | None]
 
 
 def _parse(schema: Any) -> tuple[Any, bytes]:
-    raw = json.loads(schema) if isinstance(schema, str) else schema
-    named: dict[str, Any] = {}
-    parsed = parse_schema(raw, named)
-    return parsed, crc64_fingerprint(parsed, named)[1]
+    """The parsed Avro schema and its fingerprint; ValueError for anything else (a JSON
+    Schema or Protobuf text under the same subject, a number, garbage)."""
+    try:
+        raw = json.loads(schema) if isinstance(schema, str) else schema
+        named: dict[str, Any] = {}
+        parsed = parse_schema(raw, named)
+        return parsed, crc64_fingerprint(parsed, named)[1]
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - fastavro raises KeyError, TypeError, its own
+        raise ValueError(f"not an Avro schema: {exc}") from None
 
 
 class ProductRecordDecoder:
@@ -60,14 +68,15 @@ class ProductRecordDecoder:
         self.fingerprint = b""
         self.accepted: dict[bytes, Any] = {}  # parsed writer schemas by fingerprint
         self.schema_by_id = schema_by_id
-        self._by_id: dict[int, Any] = {}  # parsed writer schema, or None: not accepted
+        # parsed writer schema, or None (not accepted) with when to ask again
+        self._by_id: dict[int, tuple[Any, float]] = {}
         if self.format == "AVRO" and schema is not None:
             self.parsed, self.fingerprint = _parse(schema)
             self.accepted[self.fingerprint] = self.parsed
             for version in earlier:
                 try:
                     parsed, fp = _parse(version)
-                except (ValueError, SchemaParseException, UnknownType):
+                except ValueError:
                     continue  # an accepted version never parsed: nothing was written with it
                 self.accepted.setdefault(fp, parsed)
 
@@ -98,10 +107,17 @@ class ProductRecordDecoder:
             return self._read(data, HEADER_SIZE, writer)
         if data[:1] == WIRE_MAGIC and len(data) >= WIRE_HEADER_SIZE and self.schema_by_id:
             schema_id = int.from_bytes(data[1:WIRE_HEADER_SIZE], "big")
+            if schema_id not in self._by_id:
+                # Bare Avro may begin with a zero byte too: a bare record that decodes never
+                # costs a registry lookup.
+                try:
+                    return self._read(data, 0, self.parsed)
+                except DecodeError:
+                    pass
             writer = self._writer(schema_id)
             if writer is not None:
                 return self._read(data, WIRE_HEADER_SIZE, writer)
-            try:  # bare Avro may begin with a zero byte too
+            try:
                 return self._read(data, 0, self.parsed)
             except DecodeError:
                 raise DecodeError(
@@ -111,19 +127,23 @@ class ProductRecordDecoder:
         return self._read(data, 0, self.parsed)
 
     def _writer(self, schema_id: int) -> Any:
-        if schema_id not in self._by_id:
-            assert self.schema_by_id is not None
-            text = self.schema_by_id(schema_id)
-            writer = None
-            if text is not None:
-                try:
-                    writer = self.accepted.get(_parse(text)[1])
-                except (ValueError, SchemaParseException, UnknownType):
-                    writer = None  # not Avro (a JSON Schema or Protobuf id): not accepted
-            if len(self._by_id) >= MAX_WRITER_IDS:
-                self._by_id.clear()
-            self._by_id[schema_id] = writer
-        return self._by_id[schema_id]
+        known = self._by_id.get(schema_id)
+        if known is not None and (known[0] is not None or time.monotonic() < known[1]):
+            return known[0]
+        assert self.schema_by_id is not None
+        text = self.schema_by_id(schema_id)
+        writer = None
+        if text is not None:
+            try:
+                writer = self.accepted.get(_parse(text)[1])
+            except ValueError:
+                writer = None  # not Avro (a JSON Schema or Protobuf id): not accepted
+        if len(self._by_id) >= MAX_WRITER_IDS:
+            self._by_id.clear()
+        # An id the registry lacked may be one a follower has not replicated yet.
+        retry = time.monotonic() + (UNKNOWN_ID_RETRY_SECONDS if text is None else 1e12)
+        self._by_id[schema_id] = (writer, retry)
+        return writer
 
     def _read(self, data: bytes, start: int, writer: Any) -> dict[str, Any]:
         body = io.BytesIO(data)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 
-from meshgov.codec import DecodeError
+from meshgov.codec import DecodeError, EventCodec
+from meshgov.codec.errors import RegistryUnavailableError
 from meshgov.kafka.clients import KafkaClients
 from meshgov.models.events import Event
+
+log = logging.getLogger("meshgov.kafka.follow")
 
 
 class EventFollower:
@@ -36,6 +40,19 @@ class EventFollower:
         self._stop.set()
         self._thread.join(10)
 
+    def _decode(self, codec: EventCodec, value: bytes) -> Event | None:
+        """The event, None for bytes that are none; while the Schema Registry cannot be
+        asked, asked again (the event is not skipped) until stopped."""
+        while not self._stop.is_set():
+            try:
+                return codec.decode_any(value)
+            except DecodeError:
+                return None
+            except RegistryUnavailableError as error:
+                log.warning("%s: %s; trying again", self._thread.name, error)
+                self._stop.wait(2)
+        return None
+
     def _run(self) -> None:
         codec = self.clients.codec()
         consumer = self.clients.consumer(None, **{"fetch.wait.max.ms": 50})
@@ -45,10 +62,8 @@ class EventFollower:
                 for message in consumer.consume(500, 0.1):
                     if message.error() or message.value() is None:
                         continue
-                    try:
-                        event = codec.decode_any(message.value() or b"")
-                    except DecodeError:
-                        continue
-                    self.handle(event)
+                    event = self._decode(codec, message.value() or b"")
+                    if event is not None:
+                        self.handle(event)
         finally:
             consumer.close()

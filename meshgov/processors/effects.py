@@ -1,15 +1,16 @@
 """Applying a processor's effects beside its stream: a consumer in its own group reads the
 processor's compacted effects topic and applies each effect, committing only what was
-applied. An effect that fails for the platform's reason (the registry away) is tried again
-with a backoff, never skipped; the handlers' effects are idempotent, so an effect applied and
-not yet committed when the process dies is applied again harmlessly."""
+applied. An effect whose `apply` raises (the platform's reason: the registry away) is tried
+again with a backoff, never skipped; `apply` itself logs and returns for a refusal that will
+not change. Effects are idempotent, so one applied and not yet committed when the process
+dies is applied again harmlessly."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.clients import STREAM_CONSUMER_DEFAULTS, KafkaClients
 from meshgov.processors.sidecar import SidecarThread
 from meshgov.settings import Settings
 
@@ -36,7 +37,9 @@ class EffectApplier(SidecarThread):
         self.apply = apply
 
     def run(self) -> None:
-        consumer = self.clients.consumer(self.settings.group(f"{self.processor}-effects"))
+        consumer = self.clients.consumer(
+            self.settings.group(f"{self.processor}-effects"), **STREAM_CONSUMER_DEFAULTS
+        )
         consumer.subscribe([self.topic])
         try:
             while not self.stopping.is_set():

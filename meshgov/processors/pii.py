@@ -133,11 +133,13 @@ class StreamingLeaks(PortObserver):
     def __init__(self, policy: GlobalPolicy) -> None:
         super().__init__()
         self.policy = policy
-        self._declared: dict[tuple[str, str], dict[str, Any]] = {}
+        self._declared: dict[tuple[str, str, int], dict[str, Any]] = {}
 
     def _declarations(self, port: StreamingPort) -> dict[str, Any]:
-        key = (port.product_name, port.port)
+        key = (port.product_name, port.port, id(port.product))  # each accepted version
         if key not in self._declared:
+            if len(self._declared) >= 1000:
+                self._declared.clear()
             self._declared[key] = {
                 path: c.model_dump(mode="json")
                 for path, c in port.product.port(port.port).fields.items()

@@ -21,6 +21,7 @@ from confluent_kafka import KafkaException
 from meshgov.codec import DecodeError
 from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
 from meshgov.kafka.clients import (
+    STREAM_CONSUMER_DEFAULTS,
     Consumer,
     EventPublisher,
     KafkaClients,
@@ -231,8 +232,9 @@ class PortReader(SidecarThread):
         self._subscribed = topics
         try:
             metadata = records.list_topics(timeout=10).topics
-        except KafkaException as error:  # the broker away: counts are learnt next time
+        except KafkaException as error:  # the broker away: asked again on the next batch
             log.warning("%s: no partition counts of %s (%s)", self.processor, topics, error)
+            self._subscribed = ()
         else:
             self.observer.partition_counts = {
                 topic: len(metadata[topic].partitions) for topic in topics if topic in metadata
@@ -272,6 +274,9 @@ class PortReader(SidecarThread):
         verdicts = self.clients.consumer()
         records = self.clients.consumer(
             self.settings.group(f"{self.processor}-streams"),
+            # A dead worker's partitions move on as fast as the streams' own (15 s), well
+            # within the time a quality window waits for its parts.
+            **STREAM_CONSUMER_DEFAULTS,
             **{"topic.metadata.refresh.interval.ms": 5000},
         )
         publisher = EventPublisher(self.clients, **{"linger.ms": 5})

@@ -40,7 +40,9 @@ from meshgov.settings import Settings
 
 PROCESSOR_NAME = "quality"
 GRACE = timedelta(seconds=2)  # how long a window waits for records running late
-SETTLE = timedelta(seconds=10)  # how long a window waits for its other partitions' parts
+# How long a window waits for its other partitions' parts: longer than a dead reader's
+# session (15 s), after which its partitions' reader reports them.
+SETTLE = timedelta(seconds=30)
 MAX_OPEN_WINDOWS = 256  # counted at once by one reader
 MAX_PENDING_WINDOWS = 256  # waiting for parts, per product
 
@@ -221,7 +223,7 @@ class StreamingWindows(PortObserver):
     length: timedelta
     open: dict[tuple[str, str, str, int, int], _Counting] = field(default_factory=dict)
     newest: dict[tuple[str, int], int] = field(default_factory=dict)  # event ms by partition
-    _shapes: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = field(
+    _shapes: dict[tuple[str, str, int], tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict
     )
 
@@ -230,8 +232,10 @@ class StreamingWindows(PortObserver):
 
     def _shape(self, port: StreamingPort) -> tuple[frozenset[str], frozenset[str]]:
         """The port's columns and those of them that must be unique."""
-        key = (port.product_name, port.port)
+        key = (port.product_name, port.port, id(port.product))  # each accepted version
         if key not in self._shapes:
+            if len(self._shapes) >= MAX_OPEN_WINDOWS:
+                self._shapes.clear()
             columns = frozenset(port_columns(port.product).get(port.port) or ())
             unique = frozenset(
                 rule.column
@@ -247,10 +251,12 @@ class StreamingWindows(PortObserver):
         outputs: list[Output] = []
         reported: set[tuple[str, str]] = set()
         size = max(1, int(self.length.total_seconds() * 1000))
+        grace = int(GRACE.total_seconds() * 1000)
         now_ms = millis(now)
         for port, record in batch:
             topic, partition, offset = record.topic, record.partition, record.offset
-            at = record.event_millis(now_ms)
+            # A producer clock running ahead must not hold a window (and the commit) open.
+            at = min(record.event_millis(now_ms), now_ms + grace)
             key = (port.product_name, port.port, topic, partition, at // size * size)
             counting = self.open.get(key)
             if counting is None:

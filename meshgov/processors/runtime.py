@@ -78,13 +78,17 @@ class BoundedStopApplication(Application):
     stop from a failure to restart after."""
 
     _stop_timer: threading.Timer | None = None
+    _finished = False
     signalled = False
+    _timer_lock = threading.Lock()
 
     def stop(self, fail: bool = False) -> None:
         super().stop(fail=fail)
         grace = STOP_GRACE if self.signalled else STUCK_AFTER
-        timer = self._stop_timer
-        if timer is None or timer.interval > grace:
+        with self._timer_lock:
+            timer = self._stop_timer
+            if self._finished or (timer is not None and timer.interval <= grace):
+                return  # returned already, or a deadline as near is set
             if timer is not None:
                 timer.cancel()
             self._stop_timer = _exit_timer(grace)
@@ -93,9 +97,11 @@ class BoundedStopApplication(Application):
         try:
             return super().run(*args, **kwargs)
         finally:
-            if self._stop_timer is not None:
-                self._stop_timer.cancel()
-                self._stop_timer = None
+            with self._timer_lock:
+                self._finished = True
+                if self._stop_timer is not None:
+                    self._stop_timer.cancel()
+                    self._stop_timer = None
 
     # Quix Streams' own SIGTERM and SIGINT handlers, installed while it runs.
     def _on_sigterm(self, *args: Any) -> None:

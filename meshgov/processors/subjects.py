@@ -6,9 +6,10 @@ become (Effects keyed by subject); the effect applier beside the stream makes it
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import VERDICTS
@@ -20,6 +21,8 @@ from meshgov.processors.signals import Tick
 from meshgov.processors.spec import Message, Processor
 from meshgov.registry.governance import SubjectAction, apply_action, subject_actions
 from meshgov.settings import Settings
+
+log = logging.getLogger("meshgov.processors.subjects")
 
 PROCESSOR_NAME = "subjects"
 APPLIED_NOW = (Decision.ACCEPTED, Decision.ACCEPTED_WITH_WARNINGS)
@@ -74,10 +77,21 @@ def _handler(settings: Settings) -> SubjectsHandler:
 
 
 def _applier(settings: Settings, clients: KafkaClients) -> EffectApplier:
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
     registry = clients.schema_registry()
 
     def apply(key: bytes, value: bytes) -> None:
-        apply_action(registry, SubjectAction.model_validate_json(value))
+        """Raises only for what may pass (the registry away or overloaded): a refusal that
+        will not change is logged and skipped, so it holds back no other subject."""
+        try:
+            apply_action(registry, SubjectAction.model_validate_json(value))
+        except ValidationError as error:
+            log.error("subjects: effect %r is not a subject action: %s", key, error)
+        except SchemaRegistryError as error:
+            if not 400 <= error.http_status_code < 500 or error.http_status_code in (408, 429):
+                raise
+            log.error("subjects: the registry refused %r: %s", key.decode(errors="replace"), error)
 
     return EffectApplier(
         settings, clients, PROCESSOR_NAME, PROCESSOR.effects_topic(settings), apply

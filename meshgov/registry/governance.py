@@ -60,9 +60,10 @@ def subject_actions(product: DataProduct, registration_id: str) -> list[SubjectA
 def apply_action(registry: SchemaRegistryClient, action: SubjectAction) -> int:
     """Make the subject end with the action's schema at its level; the schema's id.
 
-    A schema the subject's current level refuses (a scheduled breaking change, accepted by
-    meshgov with its notice) is registered with the level lifted to NONE for that one
-    registration and then restored."""
+    A schema the subject's level refuses (409: a scheduled breaking change meshgov accepted
+    with its notice, or a version the registry judges otherwise than meshgov, whose verdict
+    decides) is registered with the level lifted to NONE for that one registration and then
+    restored."""
     from confluent_kafka.schema_registry import Schema
     from confluent_kafka.schema_registry.error import SchemaRegistryError
 
@@ -77,13 +78,15 @@ def apply_action(registry: SchemaRegistryClient, action: SubjectAction) -> int:
     if latest is not None and _same(latest.schema.schema_str, action.schema_text):
         registry.set_compatibility(subject_name=action.subject, level=level)
         return int(latest.schema_id)
-    if latest is None or registry.test_compatibility(action.subject, schema):
-        registry.set_compatibility(subject_name=action.subject, level=level)
-        schema_id = registry.register_schema(action.subject, schema)
-    else:
-        registry.set_compatibility(subject_name=action.subject, level="NONE")
-        schema_id = registry.register_schema(action.subject, schema)
-        registry.set_compatibility(subject_name=action.subject, level=level)
+    registry.set_compatibility(subject_name=action.subject, level=level)
+    try:
+        return int(registry.register_schema(action.subject, schema))
+    except SchemaRegistryError as error:
+        if error.http_status_code != 409:
+            raise
+    registry.set_compatibility(subject_name=action.subject, level="NONE")
+    schema_id = registry.register_schema(action.subject, schema)
+    registry.set_compatibility(subject_name=action.subject, level=level)
     return int(schema_id)
 
 

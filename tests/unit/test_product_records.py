@@ -92,3 +92,21 @@ def test_a_registry_that_cannot_be_reached_is_a_fault_not_a_violation() -> None:
     broken = ProductRecordDecoder(V2, "AVRO", schema_by_id=unreachable)
     with pytest.raises(ConnectionError):
         broken.decode(wire(2, V2, {"order_id": "A", "channel": "x"}))
+
+
+def test_bare_records_cost_no_registry_lookup_and_unknown_ids_are_asked_again_later() -> None:
+    asked: list[int] = []
+
+    def lookup(schema_id: int) -> str | None:
+        asked.append(schema_id)
+        return REGISTRY.get(schema_id)
+
+    bare = ProductRecordDecoder(V2, "AVRO", schema_by_id=lookup)
+    for index in range(50):
+        bare.decode(avro(V2, {"order_id": "", "channel": f"c{index}"}))  # begins with 0x00
+    assert asked == []
+    with pytest.raises(DecodeError):
+        bare.decode(wire(99, V2, {"order_id": "A", "channel": "x"}))
+    with pytest.raises(DecodeError):
+        bare.decode(wire(99, V2, {"order_id": "A", "channel": "x"}))
+    assert asked == [99]  # a miss is remembered for a while, not asked per record

@@ -145,3 +145,21 @@ def test_pii_sampling_is_a_function_of_coordinates_at_the_rate_asked_for() -> No
     gaps = [b - a for a, b in itertools.pairwise(chosen)]
     assert max(gaps) <= 40  # a leak in 40 consecutive records is never missed at 5%
     assert all(sampled(0, offset, 1.0) for offset in range(1000))
+
+
+def test_a_part_read_again_from_later_than_the_first_keeps_the_first() -> None:
+    window = pending().add(part(0, 0, 50, 51))
+    assert window.add(part(0, 40, 55, 16)).figures().rows == 51
+
+
+def test_a_record_stamped_in_the_future_holds_no_window_open() -> None:
+    windows = StreamingWindows(timedelta(minutes=1))
+    stream = port()
+    now = START + timedelta(seconds=30)
+    ahead = int((now + timedelta(hours=1)).timestamp() * 1000)
+    windows.observe([(stream, Record("orders-events", 0, 0, ahead, encoded("A")))], now)
+    # Counted as now (plus the grace), so its window closes like any other.
+    later = now + timedelta(minutes=2)
+    outputs = windows.observe([], later)
+    assert [o.signal.rows for o in outputs if isinstance(o, Send)] == [1]
+    assert windows.retained() == {}

@@ -48,11 +48,15 @@ class PendingWindow(BaseModel):
     parts: tuple[Part, ...] = ()
 
     def add(self, part: Part) -> PendingWindow:
-        """A part that overlaps parts of its partition is the same records read again
-        (after a restart or a rebalance): the one reaching furthest is kept. A disjoint part
-        is more records of the window (running late) and adds up."""
+        """A part that overlaps parts of its partition is records read again (after a
+        restart or a rebalance): it replaces them only if it covers them from their start
+        and reaches further, else they are kept. A disjoint part is more records of the
+        window (running late) and adds up."""
         overlapping = [p for p in self.parts if p.overlaps(part)]
-        if overlapping and max(p.last_offset for p in overlapping) >= part.last_offset:
+        if overlapping and (
+            max(p.last_offset for p in overlapping) >= part.last_offset
+            or min(p.first_offset for p in overlapping) < part.first_offset
+        ):
             return self
         kept = tuple(p for p in self.parts if not p.overlaps(part))
         return self.model_copy(update={"parts": (*kept, part)})
