@@ -8,7 +8,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from meshgov.codec.confluent import WIRE_HEADER_SIZE, WIRE_MAGIC, RegistryFraming
-from meshgov.codec.errors import FrameError, PayloadError, WrongEventTypeError
+from meshgov.codec.errors import PayloadError, WrongEventTypeError
 from meshgov.codec.schemas import EventSchema, SchemaSet, load_event_schemas
 from meshgov.codec.single_object import decode_frame, encode_frame, read_record
 from meshgov.models.events import EVENT_TYPES, Event
@@ -48,14 +48,8 @@ class EventCodec:
     def _read(
         self, data: bytes, reader: EventSchema | None
     ) -> tuple[EventSchema, dict[str, object]]:
-        if data[:1] != WIRE_MAGIC or len(data) < WIRE_HEADER_SIZE:
+        if data[:1] != WIRE_MAGIC or len(data) < WIRE_HEADER_SIZE or self.framing is None:
             return decode_frame(data, self.schemas, reader)
-        if self.framing is None:
-            schema_id = int.from_bytes(data[1:WIRE_HEADER_SIZE], "big")
-            raise FrameError(
-                f"a Confluent wire-format record (schema id {schema_id}) and no Schema "
-                "Registry is configured to read it with"
-            )
         writer = self.framing.writer(data)
         if reader is not None and writer.name != reader.name:
             raise WrongEventTypeError(

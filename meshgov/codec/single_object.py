@@ -45,7 +45,11 @@ def _describe_start(data: bytes) -> str:
     if head[:1] in (b"{", b"["):
         hint = " (the bytes look like JSON text)"
     elif head[:1] == b"\x00" and len(data) >= 5:
-        hint = " (the bytes look like a Confluent schema-registry frame)"
+        schema_id = int.from_bytes(data[1:5], "big")
+        hint = (
+            f" (the bytes look like a Confluent schema-registry frame, schema id {schema_id}:"
+            " configure the Schema Registry to read it)"
+        )
     return f"{head.hex(' ').upper() or 'nothing'}{hint}"
 
 

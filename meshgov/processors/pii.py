@@ -126,9 +126,13 @@ def sampled(partition: int, offset: int, rate: float) -> bool:
     return ((offset + partition * 0x632BE59BD9B4E019) * _GOLDEN) & _MASK < rate * 2**64
 
 
+FULL_SCAN_BATCH = 500  # a batch this small (a reader keeping up) is scanned whole
+
+
 class StreamingLeaks(PortObserver):
-    """What the streaming-port reader reports: the leaks in the sampled records of each
-    product, masked, one signal per product and batch."""
+    """What the streaming-port reader reports: the leaks in each product's records, masked,
+    one signal per product and batch. A reader keeping up (small batches) scans every
+    record; a busy one the sampled share of them."""
 
     def __init__(self, policy: GlobalPolicy) -> None:
         super().__init__()
@@ -151,9 +155,11 @@ class StreamingLeaks(PortObserver):
     ) -> list[Output]:
         found: dict[str, dict[tuple[str, str, PiiClass], Leak]] = {}
         newest: dict[str, datetime] = {}
+        whole = len(batch) <= FULL_SCAN_BATCH
         for port, record in batch:
             product = port.product_name
-            if not sampled(record.partition, record.offset, self.policy.pii.sample_rate(product)):
+            rate = self.policy.pii.sample_rate(product)
+            if not whole and not sampled(record.partition, record.offset, rate):
                 continue
             try:
                 value = port.decoder.decode(record.value or b"")

@@ -220,7 +220,7 @@ def test_poison_records_become_dead_letters_and_the_processor_keeps_consuming(
     assert "no value" in why[0]
     assert "no key" in why[1]
     assert "no key" in why[2]
-    assert "Confluent wire-format record (schema id 1)" in why[3]
+    assert "Confluent schema-registry frame, schema id 1:" in why[3]
     assert "'orders-other' of its Registration" in why[4]
     (verdict_letter,) = [d for d in letters if d.source_topic == settings.topic(VERDICTS)]
     assert verdict_letter.error_type == "DescriptorError"

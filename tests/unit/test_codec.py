@@ -200,7 +200,7 @@ def test_what_this_version_writes_is_recorded_under_released(codec: EventCodec) 
 def test_a_wire_format_record_without_a_registry_is_a_frame_error_naming_the_id(
     codec: EventCodec,
 ) -> None:
-    with pytest.raises(FrameError, match=r"schema id 42\) and no Schema Registry"):
+    with pytest.raises(FrameError, match=r"schema-registry frame, schema id 42: configure"):
         codec.decode(b"\x00\x00\x00\x00\x2a\x02ab", Verdict)
 
 
