@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -54,8 +55,13 @@ class StatusDisplay:
         self.drawn = len(children)
 
 
+STOPPING = threading.Event()
+
+
 def interrupt(signum: int, frame: FrameType | None) -> None:
-    """A SIGTERM handled as Ctrl-C: the same clean stop."""
+    """SIGTERM and Ctrl-C: the same clean stop. The flag too, since an interrupt raised in
+    a librdkafka call (the lag probe's) comes out as a SystemError, which would lose it."""
+    STOPPING.set()
     raise KeyboardInterrupt
 
 
@@ -70,6 +76,7 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
     display = StatusDisplay(sys.stdout.isatty())
     options = MeshOptions(settings, catalog_port, dashboard_port)
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     with reported_errors(), LocalMesh(options, display.event) as mesh:
         assert mesh.settings is not None
         click.echo(
@@ -79,7 +86,7 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
         click.echo("Ctrl-C stops everything.")
         try:
             announced = False
-            while True:
+            while not STOPPING.is_set():
                 mesh.step()
                 assert mesh.supervisor is not None
                 display.render(mesh.supervisor.children)
@@ -89,5 +96,6 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
                         click.echo("all components ready")
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            click.echo("\nstopping: committing offsets and closing...")
+            pass
+        click.echo("\nstopping: committing offsets and closing...")
     click.echo("stopped.")
