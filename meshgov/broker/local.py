@@ -7,7 +7,6 @@ records the pid and address so `status` and `stop` find it again.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from meshgov.broker.errors import BrokerError
 from meshgov.broker.jars import ensure_kafka_jars, log4j_config
-from meshgov.broker.tools import find_java
+from meshgov.broker.tools import find_java, reap, running_with
 from meshgov.kafka.clients import KafkaClients
 from meshgov.settings import Settings
 
@@ -258,12 +257,12 @@ class LocalBroker:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._is_our_process(pid):
-            self._reap(pid)
+            reap(pid)
             time.sleep(0.1)
         if self._is_our_process(pid):
             os.kill(pid, signal.SIGKILL)
             while self._is_our_process(pid):
-                self._reap(pid)
+                reap(pid)
                 time.sleep(0.05)
         self._state_file.unlink(missing_ok=True)
         return True
@@ -274,7 +273,7 @@ class LocalBroker:
         if pid is not None and self._is_our_process(pid):
             os.kill(pid, signal.SIGKILL)
             while self._is_our_process(pid):
-                self._reap(pid)
+                reap(pid)
                 time.sleep(0.05)
         self._state_file.unlink(missing_ok=True)
 
@@ -349,25 +348,6 @@ class LocalBroker:
             return None
 
     def _is_our_process(self, pid: int) -> bool:
-        """True when `pid` is alive and is the Kafka node of this data directory (a pid
-        recorded before a reboot may have been reused by another program)."""
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return True  # no procfs: trust the recorded pid
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-        if not cmdline:  # between fork and exec the command line is still empty
-            return True
-        return b"kafka.Kafka" in cmdline and str(self._properties_file).encode() in cmdline
-
-    @staticmethod
-    def _reap(pid: int) -> None:
-        """Collect the exit status when this process is the node's parent (tests)."""
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+        """The Kafka node of this data directory runs as `pid`."""
+        wanted = (b"kafka.Kafka", str(self._properties_file).encode())
+        return running_with(pid, lambda args: all(w in b"\0".join(args) for w in wanted))

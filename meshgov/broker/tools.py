@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from meshgov.broker.errors import MissingToolError
@@ -53,3 +55,28 @@ def find_maven(purpose: str = "Fetching Kafka's jars from Maven Central") -> Pat
     raise MissingToolError(
         f"{purpose} needs Maven, which was not found: install it (e.g. `apt-get install maven`)."
     )
+
+
+def running_with(pid: int, matches: Callable[[list[bytes]], bool]) -> bool:
+    """True when `pid` is alive and its command line `matches` (a pid recorded before a
+    reboot may have been reused by another program)."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no procfs: trust the recorded pid
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        return False
+    if not cmdline:  # between fork and exec the command line is still empty
+        return True
+    return matches(cmdline.split(b"\0"))
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status when this process is `pid`'s parent."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -7,7 +7,6 @@ find it again."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from meshgov.broker.local import free_port, port_is_free
+from meshgov.broker.tools import reap, running_with
 from meshgov.registry.distribution import RUNNER, ensure_registry_distribution
 from meshgov.registry.errors import RegistryError, RegistryPortError
 from meshgov.registry.java import find_registry_java
@@ -210,7 +210,7 @@ class LocalRegistry:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self._is_our_process(pid):
-                self._reap(pid)
+                reap(pid)
                 failure = self._start_failure(pid, _int(state.get("log_offset")) or 0)
                 self._state_file.unlink(missing_ok=True)
                 raise failure
@@ -234,14 +234,14 @@ class LocalRegistry:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._is_our_process(pid):
-            self._reap(pid)
+            reap(pid)
             time.sleep(0.1)
         if self._is_our_process(pid):
             os.kill(pid, signal.SIGKILL)
             while self._is_our_process(pid):
-                self._reap(pid)
+                reap(pid)
                 time.sleep(0.05)
-        self._reap(pid)
+        reap(pid)
         self._state_file.unlink(missing_ok=True)
         return True
 
@@ -278,28 +278,9 @@ class LocalRegistry:
         return state if isinstance(state, dict) else {}
 
     def _is_our_process(self, pid: int) -> bool:
-        """True when `pid` is alive and is the registry of this data directory (a pid
-        recorded before a reboot may have been reused by another program)."""
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return True  # no procfs: trust the recorded pid
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-        if not cmdline:  # between fork and exec the command line is still empty
-            return True
-        return self._marker.encode() in cmdline.split(b"\0")
-
-    @staticmethod
-    def _reap(pid: int) -> None:
-        """Collect the exit status when this process is the registry's parent."""
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+        """The registry of this data directory runs as `pid`."""
+        marker = self._marker.encode()
+        return running_with(pid, lambda args: marker in args)
 
 
 def _wait_until_free(port: int, option: str) -> None:
