@@ -1,5 +1,6 @@
 """The whole mesh on one machine: a broker (the configured cluster, else the local one,
-started if needed), the topics, every processor and the catalog API, supervised."""
+started if needed), a Schema Registry (the configured one, else the local one, its schemas
+kept in the mesh's Kafka), the topics, every processor and the catalog API, supervised."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from types import TracebackType
 from meshgov.broker.local import LocalBroker
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
-from meshgov.kafka.cluster import default_local_broker
+from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
 from meshgov.processors.registry import PROCESSORS
+from meshgov.registry.errors import RegistryError
+from meshgov.registry.local import LocalRegistry
 from meshgov.settings import Settings
 from meshgov.supervisor import Child, Component, Event, Supervisor
 
 LAG_EVERY = 5.0
+REGISTRY_READY_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class MeshOptions:
     dashboard_port: int = 8080
     log_dir: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
+    registry: bool = True  # start the local registry when none is configured
 
 
 def components(settings: Settings, catalog_port: int, dashboard_port: int) -> list[Component]:
@@ -77,6 +82,8 @@ class LocalMesh:
         self.on_event = on_event
         self.broker: LocalBroker | None = None
         self.started_broker = False
+        self.registry: LocalRegistry | None = None  # the local one, if this mesh started it
+        self.registry_note = ""  # why the mesh runs without a registry, if it does
         self.settings: Settings | None = None
         self.supervisor: Supervisor | None = None
         self._lag: LagProbe | None = None
@@ -99,11 +106,22 @@ class LocalMesh:
                 status = self.broker.start()
                 self.started_broker = True
             settings = settings.with_bootstrap(status.bootstrap)
+        env = dict(self.options.env)
+        if not settings.schema_registry_url and self.options.registry:
+            settings = self._local_registry(settings)
+            if settings.schema_registry_url:
+                env["MESHGOV_SCHEMA_REGISTRY_URL"] = settings.schema_registry_url
         self.settings = settings
         clients = KafkaClients(settings)
         TopicAdmin(clients).ensure(
             settings.topic_specs(), settings.partitions, settings.replication_factor
         )
+        if self.registry is not None:
+            try:
+                self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
+            except RegistryError:
+                self.__exit__(None, None, None)
+                raise
         self._lag = LagProbe(
             clients,
             {
@@ -116,12 +134,34 @@ class LocalMesh:
         self.supervisor = Supervisor(
             components(self.settings, self.options.catalog_port, self.options.dashboard_port),
             log_dir,
-            dict(self.options.env),
+            env,
             self._event,
         )
         self.supervisor.start_all()
         self._write_state()
         return self
+
+    def _local_registry(self, settings: Settings) -> Settings:
+        """The settings with the local registry's URL: the running one, else one launched
+        now (waited for after the topics are made); unchanged, with a note, where none can
+        run."""
+        protocol = settings.kafka_properties().get("security.protocol", "PLAINTEXT").upper()
+        if protocol != "PLAINTEXT":
+            self.registry_note = (
+                f"no local Schema Registry on a {protocol} cluster (its kafkasql storage gets "
+                f"no client properties): configure MESHGOV_SCHEMA_REGISTRY_URL"
+            )
+            return settings
+        node = default_local_registry(settings, settings.bootstrap)
+        try:
+            status = node.status()
+            if not status.running:
+                node.launch()
+                self.registry = node
+        except RegistryError as error:
+            self.registry_note = f"no Schema Registry: {error}"
+            return settings
+        return settings.with_schema_registry(status.url if status.running else node.status().url)
 
     def _event(self, child: Child, what: str) -> None:
         self._write_state()
@@ -135,6 +175,7 @@ class LocalMesh:
         state = {
             "pid": os.getpid(),
             "bootstrap": self.settings.bootstrap if self.settings else None,
+            "schema_registry_url": self.settings.schema_registry_url if self.settings else None,
             "topic_prefix": self.options.settings.topic_prefix,
             "catalog_url": self.catalog_url,
             "dashboard_url": self.dashboard_url,
@@ -187,5 +228,7 @@ class LocalMesh:
         if self._lag is not None:
             self._lag.close()
             self._lag = None
+        if self.registry is not None:
+            self.registry.stop()
         if self.broker is not None and self.started_broker:
             self.broker.stop()

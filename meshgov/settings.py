@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     # .../apis/ccompat/v7.
     schema_registry_url: str = ""
     schema_registry_user_info: SecretStr | None = None  # "user:password", basic auth
+    registry_watch_seconds: float = Field(30.0, gt=0)  # governed subjects read back this often
     debug: bool = False  # tracebacks of internal errors
 
     @field_validator("required_checks", mode="before")
@@ -151,6 +152,9 @@ class Settings(BaseSettings):
 
     def with_bootstrap(self, bootstrap: str) -> Settings:
         return self.model_copy(update={"bootstrap": bootstrap})
+
+    def with_schema_registry(self, url: str) -> Settings:
+        return self.model_copy(update={"schema_registry_url": url})
 
     @property
     def state_dir(self) -> Path:

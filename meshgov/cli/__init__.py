@@ -13,6 +13,7 @@ from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
 from meshgov.cli.compat import compat
 from meshgov.cli.demo import demo
+from meshgov.cli.imports import import_
 from meshgov.cli.output import output
 from meshgov.cli.register import register
 from meshgov.cli.registry import registry
@@ -35,6 +36,7 @@ cli.add_command(catalog)
 cli.add_command(check)
 cli.add_command(compat)
 cli.add_command(demo)
+cli.add_command(import_)
 cli.add_command(output)
 cli.add_command(register)
 cli.add_command(registry)

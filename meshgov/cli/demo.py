@@ -14,7 +14,7 @@ import click
 
 from meshgov.broker.local import free_port
 from meshgov.cli.errors import reported_errors
-from meshgov.cli.up import StatusDisplay, interrupt
+from meshgov.cli.up import StatusDisplay, interrupt, registry_line
 from meshgov.demo.player import Player
 from meshgov.demo.watch import MeshWatch, describe, summary, summary_table
 from meshgov.mesh import LocalMesh, MeshOptions
@@ -33,7 +33,8 @@ from meshgov.settings import Settings
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary, with every verdict and breach, as JSON here.",
 )
-def demo(bootstrap: str | None, keep: bool, summary_json: Path | None) -> None:
+@click.option("--no-registry", is_flag=True, help="Start no local Schema Registry.")
+def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_registry: bool) -> None:
     """Fifteen domain teams register data products and publish data; watch the mesh decide
     and catch missed deadlines, dropped rows and leaked PII, live."""
     prefix = f"demo-{uuid.uuid4().hex[:6]}."
@@ -46,12 +47,14 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None) -> None:
         catalog_port,
         dashboard_port,
         log_dir=settings.log_dir / prefix.rstrip("."),
+        registry=not no_registry,
     )
     signal.signal(signal.SIGTERM, interrupt)
     started = time.monotonic()
     with reported_errors(), LocalMesh(options, display.event) as mesh:
         assert mesh.settings is not None
         click.echo(f"meshgov demo: Kafka at {mesh.settings.bootstrap}, topics {prefix}*")
+        click.echo(registry_line(mesh))
         if not mesh.wait_ready():
             raise click.ClickException("the mesh did not get ready within 180 s")
         click.echo(f"mesh ready in {time.monotonic() - started:.0f} s\n")

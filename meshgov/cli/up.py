@@ -55,6 +55,14 @@ class StatusDisplay:
         self.drawn = len(children)
 
 
+def registry_line(mesh: LocalMesh) -> str:
+    assert mesh.settings is not None
+    if mesh.settings.schema_registry_url:
+        local = " (local Apicurio Registry, schemas in Kafka)" if mesh.registry else ""
+        return f"Schema Registry at {mesh.settings.schema_registry_url}{local}"
+    return mesh.registry_note or "no Schema Registry: subjects go ungoverned"
+
+
 STOPPING = threading.Event()
 
 
@@ -69,12 +77,17 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 @mesh_settings(resolve_cluster=False)
 @click.option("--catalog-port", default=8081, show_default=True)
 @click.option("--dashboard-port", default=8080, show_default=True)
-def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
+@click.option(
+    "--no-registry",
+    is_flag=True,
+    help="Start no local Schema Registry when none is configured (subjects go ungoverned).",
+)
+def up(settings: Settings, catalog_port: int, dashboard_port: int, no_registry: bool) -> None:
     """Run the whole mesh here until interrupted: broker (the local one, started if needed,
-    unless a cluster is configured), topics, every processor and the catalog API. Crashed
-    processors are restarted; Ctrl-C stops everything cleanly."""
+    unless a cluster is configured), Schema Registry (likewise), topics, every processor and
+    the catalog API. Crashed processors are restarted; Ctrl-C stops everything cleanly."""
     display = StatusDisplay(sys.stdout.isatty())
-    options = MeshOptions(settings, catalog_port, dashboard_port)
+    options = MeshOptions(settings, catalog_port, dashboard_port, registry=not no_registry)
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
     with reported_errors(), LocalMesh(options, display.event) as mesh:
@@ -83,6 +96,7 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int) -> None:
             f"meshgov up: Kafka at {mesh.settings.bootstrap}"
             f"{' (local broker)' if mesh.broker else ''}; catalog API {mesh.catalog_url}"
         )
+        click.echo(registry_line(mesh))
         click.echo("Ctrl-C stops everything.")
         try:
             announced = False

@@ -6,6 +6,7 @@ import getpass
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +42,11 @@ def default_submitter() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def build_registration(descriptor: str | Path, submitted_by: str | None = None) -> Registration:
+def build_registration(
+    descriptor: str | Path,
+    submitted_by: str | None = None,
+    submitted_at: datetime | None = None,
+) -> Registration:
     """A Registration of a descriptor file (a Path) or text; invalid descriptors raise
     DescriptorError before anything is sent."""
     if isinstance(descriptor, Path):
@@ -58,7 +63,7 @@ def build_registration(descriptor: str | Path, submitted_by: str | None = None) 
         owner=product.owner,
         descriptor=text,
         submitted_by=submitted_by or default_submitter(),
-        submitted_at=datetime.now(UTC),
+        submitted_at=submitted_at or datetime.now(UTC),
     )
 
 
@@ -70,18 +75,30 @@ def register_data_product(
 ) -> Verdict:
     """Publish a registration and return its final verdict (RegistrationTimeoutError if none
     comes in time, with the UNDECIDED verdict if one came)."""
-    settings = resolve(settings or Settings.load())
     registration = build_registration(descriptor, submitted_by)
+    return register_all([registration], settings, timeout)[registration.registration_id]
+
+
+def register_all(
+    registrations: Sequence[Registration],
+    settings: Settings | None = None,
+    timeout: float = 60.0,
+) -> dict[str, Verdict]:
+    """Publish registrations and return their final verdicts by registration id
+    (RegistrationTimeoutError naming the first still without one at the timeout)."""
+    settings = resolve(settings or Settings.load())
     clients = KafkaClients(settings)
     codec = clients.codec()
     consumer = clients.consumer()
+    waiting = {r.registration_id: r for r in registrations}
+    verdicts: dict[str, Verdict] = {}
+    undecided: dict[str, Verdict] = {}
     try:
-        # Listen from the current end before publishing, so the verdict cannot be missed.
+        # Listen from the current end before publishing, so no verdict can be missed.
         clients.assign_all(consumer, [settings.topic(VERDICTS)], OFFSET_END)
-        publish(settings, registration)
+        publish_all(settings, registrations)
         deadline = time.monotonic() + timeout
-        undecided: Verdict | None = None
-        while time.monotonic() < deadline:
+        while len(verdicts) < len(waiting) and time.monotonic() < deadline:
             message = consumer.poll(0.5)
             if message is None or message.error():
                 continue
@@ -89,18 +106,31 @@ def register_data_product(
                 verdict = codec.decode(message.value() or b"", Verdict)
             except DecodeError:
                 continue
-            if verdict.registration_id != registration.registration_id:
+            if verdict.registration_id not in waiting:
                 continue
-            if verdict.decision is not Decision.UNDECIDED:
-                return verdict
-            undecided = verdict
-        raise RegistrationTimeoutError(registration, timeout, undecided)
+            if verdict.decision is Decision.UNDECIDED:
+                undecided[verdict.registration_id] = verdict
+            else:
+                verdicts[verdict.registration_id] = verdict
+        for registration_id, registration in waiting.items():
+            if registration_id not in verdicts:
+                raise RegistrationTimeoutError(
+                    registration, timeout, undecided.get(registration_id)
+                )
+        return verdicts
     finally:
         consumer.close()
 
 
 def publish(settings: Settings, registration: Registration) -> None:
+    publish_all(settings, [registration])
+
+
+def publish_all(settings: Settings, registrations: Sequence[Registration]) -> None:
+    publisher = EventPublisher(KafkaClients(settings))
     try:
-        EventPublisher(KafkaClients(settings)).publish(REGISTRATIONS, registration)
+        for registration in registrations:
+            publisher.send(REGISTRATIONS, registration)
+        publisher.flush()
     except DeliveryError as error:
         raise ConnectionError(f"could not publish the registration: {error}") from None

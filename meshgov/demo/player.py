@@ -28,6 +28,7 @@ from meshgov.models.sla import Freshness
 from meshgov.settings import Settings
 
 RUNS = 4
+SUBJECT_WAIT = 30.0  # for the subjects processor to register an accepted schema
 PHONE_NOTES = ("please call me back on +44 20 7946 0958", "my number is (212) 555-0142")
 
 Say = Callable[[str], None]
@@ -96,9 +97,44 @@ class Player:
 
     def _stream(self, name: str, records: list[dict[str, Any]]) -> None:
         product = next(p for p in PRODUCTS if p.name == name)
-        encode = _encoder(product.schema)
+        topic = self.settings.topic(product.topic)
+        if self.settings.schema_registry_url:
+            encode = self._serializer(product.schema, topic)
+        else:
+            encode = _encoder(product.schema)
         for record in records:
-            self._send(self.settings.topic(product.topic), None, encode(record))
+            self._send(topic, None, encode(record))
+
+    def _serializer(self, schema: dict[str, Any], topic: str) -> Callable[[dict[str, Any]], bytes]:
+        """The stock Confluent serializer, as a team's producer has it: it may only use a
+        schema meshgov registered (no auto-registration), so it waits for the subjects
+        processor to have registered the accepted one."""
+        from confluent_kafka.schema_registry import Schema
+        from confluent_kafka.schema_registry.avro import AvroSerializer
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+        from confluent_kafka.serialization import MessageField, SerializationContext
+
+        registry = self.clients.schema_registry()
+        text = json.dumps(schema)
+        deadline = time.monotonic() + SUBJECT_WAIT
+        while True:
+            try:
+                registry.lookup_schema(f"{topic}-value", Schema(text, "AVRO"))
+                break
+            except SchemaRegistryError as error:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{topic}-value holds no accepted schema after {SUBJECT_WAIT:.0f} s: "
+                        f"{error}"
+                    ) from error
+                time.sleep(0.5)
+        serializer = AvroSerializer(registry, text, conf={"auto.register.schemas": False})
+        context = SerializationContext(topic, MessageField.VALUE)
+
+        def encode(record: dict[str, Any]) -> bytes:
+            return bytes(serializer(record, context) or b"")
+
+        return encode
 
     def _batches(self, seen: Seen) -> None:
         """Four runs of the batch products: payments on time (the second run drops rows),

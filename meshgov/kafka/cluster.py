@@ -1,8 +1,9 @@
-"""Which Kafka cluster meshgov talks to."""
+"""Which Kafka cluster meshgov talks to, and which Schema Registry beside it."""
 
 from __future__ import annotations
 
 from meshgov.broker.local import LocalBroker
+from meshgov.registry.local import LocalRegistry
 from meshgov.settings import Settings
 
 
@@ -22,14 +23,39 @@ def default_local_broker(
     )
 
 
+def default_local_registry(settings: Settings, bootstrap: str | None = None) -> LocalRegistry:
+    """The registry `meshgov up` and `meshgov demo` start beside the mesh: its schemas kept
+    in the mesh's Kafka (kafkasql), its port a free one, recorded in its state file."""
+    return LocalRegistry(
+        settings.home / "registry",
+        settings.cache,
+        storage="kafkasql" if bootstrap else "memory",
+        bootstrap=bootstrap,
+        topic_prefix=settings.topic_prefix,
+        java_home=settings.java_home,
+        log_file=settings.log_dir / "schema-registry.log",
+    )
+
+
 def resolve(settings: Settings) -> Settings:
-    """The settings with their cluster: the configured one, else the running local broker."""
+    """The settings with their cluster: the configured one, else the running local broker;
+    and, unless one is configured, the local registry that keeps its schemas in that
+    cluster (the one `meshgov up` started), so every command reads the mesh's events."""
     if settings.bootstrap:
-        return settings
+        return _with_local_registry(settings)
     status = default_local_broker(settings).status()
     if status.running:
-        return settings.with_bootstrap(status.bootstrap)
+        return _with_local_registry(settings.with_bootstrap(status.bootstrap))
     raise NoClusterError(
         "no Kafka cluster: start the local one with `meshgov broker start`, or set "
         "KAFKA_BOOTSTRAP_SERVERS (or pass --bootstrap-servers)"
     )
+
+
+def _with_local_registry(settings: Settings) -> Settings:
+    if settings.schema_registry_url:
+        return settings
+    status = default_local_registry(settings).status()
+    if status.running and status.storage == "kafkasql" and status.bootstrap == settings.bootstrap:
+        return settings.with_schema_registry(status.url)
+    return settings

@@ -98,6 +98,9 @@ class OutputPort(_Model):
     refresh: str | None = None
     timezone: str = "UTC"
     avro_schema: dict[str, Any] | list[Any] | str | None = Field(default=None, alias="schema")
+    # Schema Registry subjects: the topic name strategy (`<topic>-value`) unless named here.
+    subject: str | None = Field(default=None, min_length=1, max_length=255)
+    key_schema: dict[str, Any] | list[Any] | str | None = None  # under `<topic>-key`
     fields: dict[str, FieldClassification] = Field(default_factory=dict)
 
     @field_validator("type", mode="before")
@@ -145,11 +148,23 @@ class OutputPort(_Model):
             )
         if self.type is PortType.STREAMING and self.refresh is not None:
             raise ValueError("a streaming port has no refresh schedule; remove 'refresh'")
+        if self.type is not PortType.STREAMING and (self.subject or self.key_schema):
+            raise ValueError("only a streaming port has registry subjects or a key schema")
         return self
 
     @property
     def kafka_topic(self) -> str | None:
         return self.location.removeprefix("kafka://") if self.type is PortType.STREAMING else None
+
+    @property
+    def value_subject(self) -> str | None:
+        topic = self.kafka_topic
+        return None if topic is None else self.subject or f"{topic}-value"
+
+    @property
+    def key_subject(self) -> str | None:
+        topic = self.kafka_topic
+        return None if topic is None or self.key_schema is None else f"{topic}-key"
 
 
 class InputPort(_Model):
@@ -233,6 +248,17 @@ class DataProduct(_Model):
     @property
     def major_version(self) -> int:
         return int(self.version.split(".", 1)[0])
+
+    def port_schemas(self) -> list[tuple[str, OutputPort, Any]]:
+        """Every Avro schema of the output ports with the name its history is kept under:
+        a value schema under its port's name, a key schema under `<port>:key`."""
+        schemas: list[tuple[str, OutputPort, Any]] = []
+        for port in self.output_ports:
+            if port.avro_schema is not None and port.name is not None:
+                schemas.append((port.name, port, port.avro_schema))
+            if port.key_schema is not None and port.name is not None:
+                schemas.append((f"{port.name}:key", port, port.key_schema))
+        return schemas
 
     def port(self, name: str) -> OutputPort:
         for port in self.output_ports:

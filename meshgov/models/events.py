@@ -71,6 +71,7 @@ class BreachKind(StrEnum):
     QUALITY = "QUALITY"
     SCHEMA_VIOLATION = "SCHEMA_VIOLATION"
     PII_LEAK = "PII_LEAK"
+    UNGOVERNED_SCHEMA = "UNGOVERNED_SCHEMA"  # a subject version not registered by meshgov
 
 
 class BreachState(StrEnum):

@@ -1,5 +1,6 @@
 """The messages a processor sends itself on its signals topic, keyed by product: ticks of
-the wall clock, and observations of streaming ports read beside the stream. JSON, typed."""
+the wall clock, and observations made beside the stream (of streaming ports, of Schema
+Registry subjects). JSON, typed."""
 
 from __future__ import annotations
 
@@ -83,8 +84,24 @@ class Downstream(_Signal):
     consumes: bool
 
 
+class RegisteredVersion(_Signal):
+    version: int
+    schema_id: int
+    fingerprint: str  # meshgov.registry.governance.schema_fingerprint of its schema
+
+
+class SubjectVersions(_Signal):
+    """The versions a governed subject holds in the Schema Registry, as read at `at`."""
+
+    kind: Literal["subject-versions"] = "subject-versions"
+    subject: str
+    at: Millis
+    versions: list[RegisteredVersion]
+
+
 Signal = Annotated[
-    Tick | Leaks | Seen | Window | Violation | Downstream, Field(discriminator="kind")
+    Tick | Leaks | Seen | Window | Violation | Downstream | SubjectVersions,
+    Field(discriminator="kind"),
 ]
 _SIGNAL: TypeAdapter[Signal] = TypeAdapter(Signal)
 

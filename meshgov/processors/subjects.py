@@ -2,7 +2,9 @@
 streaming ports get their schemas registered under their subjects at the compatibility
 level of the product's schema stability; a SCHEDULED breaking change is registered when it
 takes effect (the product is woken then). The handler only says what each subject must
-become (Effects keyed by subject); the effect applier beside the stream makes it so."""
+become (Effects keyed by subject); the effect applier beside the stream makes it so. The
+subject watcher beside it reads the governed subjects back from the registry: a version
+meshgov did not register opens an UNGOVERNED_SCHEMA breach (meshgov.registry.drift)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,17 @@ from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
 
+from meshgov.checks.breaches import Owner
 from meshgov.kafka.clients import KafkaClients
-from meshgov.kafka.topics import VERDICTS
-from meshgov.models.events import Decision, Millis, Verdict
+from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
+from meshgov.models.events import Decision, Millis, SlaBreach, Verdict
 from meshgov.models.loading import parse_descriptor
 from meshgov.processors.effects import EffectApplier
-from meshgov.processors.outputs import Effect, Output
-from meshgov.processors.signals import Tick
+from meshgov.processors.outputs import Effect, Emit, Output
+from meshgov.processors.signals import SubjectVersions, Tick
 from meshgov.processors.spec import Message, Processor
+from meshgov.processors.subject_watcher import SubjectWatcher
+from meshgov.registry.drift import Drift, due, governed, next_due, observed
 from meshgov.registry.governance import SubjectAction, apply_action, subject_actions
 from meshgov.settings import Settings
 
@@ -35,10 +40,17 @@ class Scheduled(BaseModel):
 
 class Subjects(BaseModel):
     scheduled: dict[str, Scheduled] = {}  # by registration id
+    owner: str = ""
+    domain: str = ""
+    drift: Drift = Drift()
 
 
 def _effects(actions: list[SubjectAction]) -> list[Output]:
     return [Effect(a.subject, a.model_dump_json().encode()) for a in actions]
+
+
+def _breaches(events: list[SlaBreach]) -> list[Output]:
+    return [Emit(SLA_BREACHES, event) for event in events]
 
 
 class SubjectsHandler:
@@ -46,30 +58,43 @@ class SubjectsHandler:
         self, state: Subjects, message: Message, now: datetime
     ) -> tuple[Subjects, list[Output]]:
         body = message.body
+        owner = Owner(message.product, state.owner, state.domain)
         if isinstance(body, Verdict):
             if body.decision not in (*APPLIED_NOW, Decision.SCHEDULED):
                 return state, []
             product = parse_descriptor(body.descriptor, body.product).data_product
             actions = subject_actions(product, body.registration_id)
+            state = state.model_copy(update={"owner": product.owner, "domain": product.domain})
             at = body.effective_at
             if body.decision is Decision.SCHEDULED and at is not None and at > now:
-                scheduled = {
-                    **state.scheduled,
-                    body.registration_id: Scheduled(at=at, actions=actions),
-                }
-                return Subjects(scheduled=scheduled), []
-            return state, _effects(actions)
+                scheduled = Scheduled(at=at, actions=actions)
+                update = {"scheduled": {**state.scheduled, body.registration_id: scheduled}}
+                return state.model_copy(update=update), []
+            owner = Owner(message.product, product.owner, product.domain)
+            drift, events = governed(state.drift, actions, owner, now)
+            return state.model_copy(update={"drift": drift}), [
+                *_effects(actions),
+                *_breaches(events),
+            ]
+        if isinstance(body, SubjectVersions):
+            drift, events = observed(state.drift, body, owner)
+            return state.model_copy(update={"drift": drift}), _breaches(events)
         if isinstance(body, Tick):
-            due = {k: s for k, s in state.scheduled.items() if s.at <= body.at}
-            if not due:
-                return state, []
-            rest = {k: s for k, s in state.scheduled.items() if k not in due}
-            ordered = sorted(due.values(), key=lambda s: s.at)
-            return Subjects(scheduled=rest), [e for s in ordered for e in _effects(s.actions)]
+            due_now = {k: s for k, s in state.scheduled.items() if s.at <= body.at}
+            rest = {k: s for k, s in state.scheduled.items() if k not in due_now}
+            released = [a for s in sorted(due_now.values(), key=lambda s: s.at) for a in s.actions]
+            drift, events = governed(state.drift, released, owner, body.at)
+            drift, late = due(drift, owner, body.at)
+            updated = state.model_copy(update={"scheduled": rest, "drift": drift})
+            return updated, [*_effects(released), *_breaches([*events, *late])]
         return state, []
 
     def wake(self, state: Subjects, now: datetime) -> datetime | None:
-        return min((s.at for s in state.scheduled.values()), default=None)
+        times = [s.at for s in state.scheduled.values()]
+        drift_due = next_due(state.drift)
+        if drift_due is not None:
+            times.append(drift_due)
+        return min(times, default=None)
 
 
 def _handler(settings: Settings) -> SubjectsHandler:
@@ -98,13 +123,24 @@ def _applier(settings: Settings, clients: KafkaClients) -> EffectApplier:
     )
 
 
+def _watcher(settings: Settings, clients: KafkaClients) -> SubjectWatcher:
+    return SubjectWatcher(
+        settings,
+        clients,
+        settings.group(f"{PROCESSOR_NAME}-watch"),
+        PROCESSOR.effects_topic(settings),
+        PROCESSOR.signals_topic(settings),
+    )
+
+
 PROCESSOR = Processor(
     name=PROCESSOR_NAME,
     state=Subjects,
     inputs={VERDICTS: Verdict},
     handler=_handler,
+    signals=True,
     timed=True,
     effects=True,
     needs_registry=True,
-    sidecars=(_applier,),
+    sidecars=(_applier, _watcher),
 )

@@ -1,7 +1,8 @@
 """meshgov as the Schema Registry's writer, on a real broker and the real registry: an
 accepted product's schema lands in its subject at the compatibility level of its schema
 stability; a rejected one does not; a SCHEDULED breaking change lands when it takes effect,
-with the level restored; applying a verdict again changes nothing."""
+with the level restored; applying a verdict again changes nothing; a version written to the
+registry directly opens UNGOVERNED_SCHEMA, and deleting it resolves the breach."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import EventPublisher, KafkaClients
 from meshgov.kafka.topics import VERDICTS
-from meshgov.models.events import Decision
+from meshgov.models.events import BreachKind, BreachState, Decision
+from meshgov.registry.drift import DRIFT_GRACE
 from meshgov.settings import Settings
-from tests.support.mesh import accepted, registration
+from tests.support.mesh import Emitted, accepted, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
@@ -68,7 +70,10 @@ def subjects(settings: Settings, tmp_path: Path) -> Iterator[ProcessorProcess]:
         "subjects",
         settings,
         tmp_path,
-        env={"MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url},
+        env={
+            "MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url,
+            "MESHGOV_REGISTRY_WATCH_SECONDS": "1",
+        },
     )
     process.start()
     process.wait_ready()
@@ -126,3 +131,49 @@ def test_accepted_versions_govern_their_subjects(
     assert datetime.now(UTC) >= effective
     assert registry().get_compatibility(subject) == "BACKWARD"  # restored after it
     assert latest(registry(), f"{refused_topic}-value") is None
+
+
+def test_a_version_written_to_the_registry_directly_is_an_ungoverned_schema_breach(
+    settings: Settings, subjects: ProcessorProcess
+) -> None:
+    from confluent_kafka.schema_registry import Schema
+
+    clients = KafkaClients(settings)
+    emitted = Emitted(settings, clients.codec(), lambda: subjects.log_tail(60))
+    registry = SchemaRegistryClient({"url": settings.schema_registry_url})
+    topic = settings.topic(f"drift-{uuid.uuid4().hex[:6]}")
+    subject = f"{topic}-value"
+    first = registration(descriptor("gov-drift", topic, V1), "gov-drift")
+    EventPublisher(clients).publish(VERDICTS, accepted(first))
+    wait_for(lambda: latest(registry, subject) is not None, lambda: subjects.log_tail(40))
+
+    # A team bypasses meshgov: a compatible change, so the registry itself lets it in.
+    sneaked = {
+        **V1,
+        "fields": [*V1["fields"], {"name": "note", "type": ["null", "string"], "default": None}],
+    }
+    sneaked_id = registry.register_schema(subject, Schema(json.dumps(sneaked), "AVRO"))
+    written_at = time.monotonic()
+
+    def ungoverned(state: BreachState) -> list[Any]:
+        return [
+            b
+            for b in emitted.breaches
+            if b.kind is BreachKind.UNGOVERNED_SCHEMA
+            and b.product == "gov-drift"
+            and b.state is state
+        ]
+
+    emitted.poll_until(lambda: ungoverned(BreachState.OPEN), timeout=90)
+    [opened] = ungoverned(BreachState.OPEN)
+    assert time.monotonic() - written_at >= DRIFT_GRACE.total_seconds() - 1
+    assert (opened.owner, opened.details["subject"]) == ("orders-team@company.com", subject)
+    assert (opened.details["version"], opened.details["schema_id"]) == ("2", str(sneaked_id))
+    assert f"schema id {sneaked_id}" in opened.observed
+
+    registry.delete_version(subject, 2)
+    emitted.poll_until(lambda: ungoverned(BreachState.RESOLVED), timeout=60)
+    [resolved] = ungoverned(BreachState.RESOLVED)
+    assert resolved.breach_id == opened.breach_id
+    emitted.drain(3)
+    assert len(ungoverned(BreachState.OPEN)) == 1  # the version seen again opens nothing new

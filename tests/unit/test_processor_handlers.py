@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,13 +39,16 @@ from meshgov.processors.signals import (
     Downstream,
     LeakReport,
     Leaks,
+    RegisteredVersion,
     Signal,
+    SubjectVersions,
     Tick,
     Violation,
     Window,
 )
 from meshgov.processors.spec import Message
-from meshgov.registry.governance import SubjectAction
+from meshgov.registry.drift import DRIFT_GRACE
+from meshgov.registry.governance import SubjectAction, schema_fingerprint
 from tests.support.descriptors import batch_descriptor, example_descriptor
 from tests.support.mesh import accepted, check_result, registration
 
@@ -398,3 +402,104 @@ def test_subjects_say_what_each_governed_subject_becomes_and_when() -> None:
     state, out = handler.handle(state, message(Tick(at=later)), later)
     assert [o.key for o in out if isinstance(o, Effect)] == ["orders-events-value"]
     assert handler.wake(state, later) is None
+
+
+def _versions(at: datetime, *versions: tuple[int, int, dict[str, Any]]) -> SubjectVersions:
+    return SubjectVersions(
+        subject="orders-events-value",
+        at=at,
+        versions=[
+            RegisteredVersion(version=v, schema_id=i, fingerprint=schema_fingerprint(json.dumps(s)))
+            for v, i, s in versions
+        ],
+    )
+
+
+def test_a_subject_version_meshgov_did_not_register_opens_ungoverned_schema() -> None:
+    handler = subjects.SubjectsHandler()
+    reg = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    state, _ = handler.handle(subjects.Subjects(), message(accepted(reg, NOW)), NOW)
+    # The accepted schema, laid out otherwise by the registry, is not drift.
+    relaid = {
+        "name": "Order",
+        "type": "record",
+        "fields": [{"type": {"type": "string"}, "name": "order_id"}],
+    }
+    state, out = handler.handle(state, message(_versions(NOW, (1, 7, relaid))), NOW)
+    assert out == []
+    assert handler.wake(state, NOW) is None
+
+    seen = NOW + timedelta(minutes=1)
+    state, out = handler.handle(state, message(_versions(seen, (1, 7, ORDER), (2, 9, WIDER))), seen)
+    assert out == []  # unaccounted for, but maybe its verdict is about to be handled again
+    due = handler.wake(state, seen)
+    assert due == seen + DRIFT_GRACE
+    state, out = handler.handle(state, message(Tick(at=due)), due)
+    [breach] = emitted(out, SlaBreach)
+    assert (breach.kind, breach.state) == (BreachKind.UNGOVERNED_SCHEMA, BreachState.OPEN)
+    assert (breach.owner, breach.port) == ("orders-team@company.com", "orders-events")
+    assert breach.details["subject"] == "orders-events-value"
+    assert (breach.details["version"], breach.details["schema_id"]) == ("2", "9")
+    assert "version 2 of orders-events-value (schema id 9)" in breach.observed
+
+    again = due + timedelta(minutes=1)  # seen again: still the one breach
+    state, out = handler.handle(
+        state, message(_versions(again, (1, 7, ORDER), (2, 9, WIDER))), again
+    )
+    assert out == []
+    assert handler.wake(state, again) is None
+
+    gone = again + timedelta(minutes=1)
+    state, out = handler.handle(state, message(_versions(gone, (1, 7, ORDER))), gone)
+    [resolved] = emitted(out, SlaBreach)
+    assert (resolved.breach_id, resolved.state) == (breach.breach_id, BreachState.RESOLVED)
+    assert "deleted" in resolved.observed
+
+
+def test_a_version_registered_by_a_verdict_handled_late_is_not_drift() -> None:
+    handler = subjects.SubjectsHandler()
+    first = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    state, _ = handler.handle(subjects.Subjects(), message(accepted(first, NOW)), NOW)
+    state, _ = handler.handle(state, message(_versions(NOW, (1, 7, ORDER), (2, 9, WIDER))), NOW)
+    wider = registration(example_descriptor(schema=WIDER), "orders-daily-aggregated", "1.1.0")
+    soon = NOW + timedelta(seconds=2)
+    state, out = handler.handle(state, message(accepted(wider, soon)), soon)
+    assert emitted(out, SlaBreach) == []
+    late = NOW + DRIFT_GRACE
+    state, out = handler.handle(state, message(Tick(at=late)), late)
+    assert out == []
+    assert state.drift.unaccounted == {}
+
+
+def test_a_drifted_version_whose_schema_is_accepted_later_is_governed() -> None:
+    handler = subjects.SubjectsHandler()
+    first = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    state, _ = handler.handle(subjects.Subjects(), message(accepted(first, NOW)), NOW)
+    state, _ = handler.handle(state, message(_versions(NOW, (1, 7, ORDER), (2, 9, WIDER))), NOW)
+    late = NOW + DRIFT_GRACE
+    state, out = handler.handle(state, message(Tick(at=late)), late)
+    [opened] = emitted(out, SlaBreach)
+    wider = registration(example_descriptor(schema=WIDER), "orders-daily-aggregated", "1.1.0")
+    state, out = handler.handle(state, message(accepted(wider, late)), late)
+    [resolved] = emitted(out, SlaBreach)
+    assert (resolved.breach_id, resolved.state) == (opened.breach_id, BreachState.RESOLVED)
+    assert "accepted by meshgov" in resolved.observed
+
+
+def test_a_scheduled_schema_registered_before_its_date_is_drift() -> None:
+    handler = subjects.SubjectsHandler()
+    first = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    state, _ = handler.handle(subjects.Subjects(), message(accepted(first, NOW)), NOW)
+    later = NOW + timedelta(days=30)
+    breaking = registration(example_descriptor(schema=WIDER), "orders-daily-aggregated", "2.0.0")
+    scheduled = accepted(breaking, NOW, Decision.SCHEDULED).model_copy(
+        update={"effective_at": later}
+    )
+    state, _ = handler.handle(state, message(scheduled), NOW)
+    state, _ = handler.handle(state, message(_versions(NOW, (1, 7, ORDER), (2, 9, WIDER))), NOW)
+    early = NOW + DRIFT_GRACE
+    state, out = handler.handle(state, message(Tick(at=early)), early)
+    assert [b.state for b in emitted(out, SlaBreach)] == [BreachState.OPEN]
+    state, out = handler.handle(state, message(Tick(at=later)), later)
+    assert [b.state for b in emitted(out, SlaBreach)] == [BreachState.RESOLVED]
+    assert [o.key for o in out if isinstance(o, Effect)] == ["orders-events-value"]

@@ -24,12 +24,9 @@ def with_accepted(stored: Mapping[str, Any] | None, product: DataProduct) -> Sto
     """The history after `product` was accepted. A version already recorded for a port is
     not added again, so replaying a verdict changes nothing."""
     updated: StoredHistory = {port: list(map(list, v)) for port, v in (stored or {}).items()}
-    for port in product.output_ports:
-        if port.avro_schema is None or port.name is None:
-            continue
-        schema = port.avro_schema
+    for name, _, schema in product.port_schemas():
         text = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
-        versions = updated.setdefault(port.name, [])
+        versions = updated.setdefault(name, [])
         if all(version != product.version for version, _ in versions):
             versions.append([product.version, text])
     return updated

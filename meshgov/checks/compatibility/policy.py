@@ -45,13 +45,11 @@ def check_product(
     stability = product.sla.schema_stability
     findings: list[Finding] = []
     latest_versions: list[str] = []
-    for port in product.output_ports:
-        if port.avro_schema is None or port.name is None:
-            continue
-        previous = list(history.get(port.name, ()))
+    for name, _, schema in product.port_schemas():
+        previous = list(history.get(name, ()))
         if previous:
             latest_versions.append(previous[-1].version)
-        report = check_schema(port.avro_schema, previous, stability.compatibility, port.name)
+        report = check_schema(schema, previous, stability.compatibility, name)
         findings.extend(report.findings)
 
     errors = [f for f in findings if f.severity is Severity.ERROR]
