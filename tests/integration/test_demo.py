@@ -1,5 +1,6 @@
-"""`meshgov demo`, headless, against the real broker: every decision and breach of the story,
-each exactly once."""
+"""`meshgov demo`, headless, against the real broker and the real registry: every decision
+and breach of the story, each exactly once; the teams' records and meshgov's events in the
+Confluent wire format."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from meshgov.codec import EventCodec
 from meshgov.demo.scenario import expected
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
@@ -22,10 +23,10 @@ from meshgov.settings import Settings
 pytestmark = pytest.mark.kafka
 
 
-def read_all(bootstrap: str, topics: list[str], codec: EventCodec) -> list[object]:
+def read_all(bootstrap: str, topics: list[str]) -> list[bytes]:
     consumer = KafkaClients(Settings(bootstrap=bootstrap)).consumer(None)
     consumer.subscribe(topics)
-    events: list[object] = []
+    values: list[bytes] = []
     idle = 0
     while idle < 20:  # 20 empty polls in a row: the topics are read to their end
         message = consumer.poll(0.25)
@@ -33,13 +34,13 @@ def read_all(bootstrap: str, topics: list[str], codec: EventCodec) -> list[objec
             idle += 1
             continue
         idle = 0
-        events.append(codec.decode_any(message.value()))
+        values.append(message.value() or b"")
     consumer.close()
-    return events
+    return values
 
 
 def test_the_demo_decides_and_reports_everything_once(
-    kafka_bootstrap: str, tmp_path: Path, codec: EventCodec
+    kafka_bootstrap: str, schema_registry_url: str, tmp_path: Path
 ) -> None:
     summary_path = tmp_path / "summary.json"
     run = subprocess.run(
@@ -56,7 +57,11 @@ def test_the_demo_decides_and_reports_everything_once(
         capture_output=True,
         text=True,
         timeout=420,
-        env={**os.environ, "MESHGOV_HOME": str(tmp_path / "home")},
+        env={
+            **os.environ,
+            "MESHGOV_HOME": str(tmp_path / "home"),
+            "MESHGOV_SCHEMA_REGISTRY_URL": schema_registry_url,
+        },
     )
     logs = "\n".join(
         f"== {p.name}\n{p.read_text()[-3000:]}" for p in (tmp_path / "home" / "logs").rglob("*.log")
@@ -67,7 +72,21 @@ def test_the_demo_decides_and_reports_everything_once(
     summary = json.loads(summary_path.read_text())
     prefix = summary["topic_prefix"]
 
-    events = read_all(kafka_bootstrap, [f"{prefix}{VERDICTS}", f"{prefix}{SLA_BREACHES}"], codec)
+    settings = Settings(bootstrap=kafka_bootstrap, schema_registry_url=schema_registry_url)
+    codec = KafkaClients(settings).codec()
+    values = read_all(kafka_bootstrap, [f"{prefix}{VERDICTS}", f"{prefix}{SLA_BREACHES}"])
+    assert values
+    assert all(v[:1] == b"\x00" for v in values)  # Confluent wire format, not single-object
+    events = [codec.decode_any(v) for v in values]
+    # The orders team produced with the stock serializer, against the schema meshgov
+    # registered when it accepted the product.
+    orders = read_all(kafka_bootstrap, [f"{prefix}orders-events"])
+    registry = SchemaRegistryClient({"url": schema_registry_url})
+    governed = registry.get_latest_version(f"{prefix}orders-events-value")
+    assert orders
+    assert {(v[:1], int.from_bytes(v[1:5], "big")) for v in orders} == {
+        (b"\x00", governed.schema_id)
+    }
     verdicts = [e for e in events if isinstance(e, Verdict)]
     breaches = [e for e in events if isinstance(e, SlaBreach)]
     story = expected()

@@ -100,10 +100,28 @@ def product(index: int) -> str:
     return example_descriptor(name=f"up-product-{index}", topic=f"up-events-{index}", schema=SCHEMA)
 
 
+def mesh_settings(up: Up, state: dict[str, Any]) -> Settings:
+    """What a client of this mesh configures: its Kafka and the registry `up` started."""
+    assert state["schema_registry_url"], "meshgov up started no Schema Registry"
+    return Settings(
+        bootstrap=up.bootstrap,
+        topic_prefix=up.prefix,
+        schema_registry_url=state["schema_registry_url"],
+    )
+
+
+def subject_versions(settings: Settings, topic: str) -> list[int]:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    registry = SchemaRegistryClient({"url": settings.schema_registry_url})
+    return [int(v) for v in registry.get_versions(f"{topic}-value")]
+
+
 def test_up_restarts_a_killed_processor_and_keeps_state_across_restarts(up: Up) -> None:
-    settings = Settings(bootstrap=up.bootstrap, topic_prefix=up.prefix)
     up.start()
     state = up.wait_ready()
+    settings = mesh_settings(up, state)
+    assert "subjects" in state["components"]
     first = register_data_product(product(0), settings, timeout=60)
     assert first.decision is Decision.ACCEPTED
 
@@ -129,8 +147,10 @@ def test_up_restarts_a_killed_processor_and_keeps_state_across_restarts(up: Up) 
     assert up.stop() == 0
     assert "stopped." in up.text()
     up.start()
-    up.wait_ready()
+    settings = mesh_settings(up, up.wait_ready())
     wait_for_catalog(settings, {f"up-product-{i}" for i in range(4)})
+    # The registry kept its schemas in Kafka: the governed subject is still there.
+    assert subject_versions(settings, "up-events-0") == [1]
     breaking = {**SCHEMA, "fields": [*SCHEMA["fields"], {"name": "segment", "type": "string"}]}
     change = example_descriptor(
         name="up-product-0", topic="up-events-0", schema=breaking, version="1.1.0"
@@ -165,7 +185,7 @@ def test_the_mesh_survives_its_broker_killed_and_restarted(unique: str, tmp_path
     try:
         mesh.start()
         before = mesh.wait_ready()
-        settings = Settings(bootstrap=broker.bootstrap, topic_prefix=mesh.prefix)
+        settings = mesh_settings(mesh, before)
         first = register_data_product(product(1), settings, timeout=90)
         assert first.decision is Decision.ACCEPTED
 
