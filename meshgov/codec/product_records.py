@@ -6,7 +6,8 @@ schema comes from the record's framing:
 
 - the Confluent wire format (byte 0, a 4-byte big-endian schema id, Avro binary): the
   schema of that id in the Schema Registry, which must be one of the port's accepted
-  versions;
+  versions; newer Confluent clients put the id (byte 0 and the id, or byte 1 and a 16-byte
+  schema GUID) in the record's `__value_schema_id` header instead, before bare Avro;
 - an Avro single-object frame (C3 01, the 8-byte CRC-64-AVRO fingerprint): the accepted
   version with that fingerprint;
 - bare Avro binary: the current version.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,12 +32,16 @@ from meshgov.codec.single_object import HEADER_SIZE, MARKER
 
 WIRE_MAGIC = b"\x00"
 WIRE_HEADER_SIZE = 5
+GUID_MAGIC = b"\x01"
+GUID_HEADER_SIZE = 17
+VALUE_SCHEMA_ID_HEADER = "__value_schema_id"
 MAX_WRITER_IDS = 10_000  # schema ids remembered per port
 UNKNOWN_ID_RETRY_SECONDS = 60.0  # an id the registry did not have is asked for again after
 
-# The schema text of a Schema Registry id, or None when the registry has no such id.
-# Errors reaching the registry are raised: a platform fault, never a violation.
-SchemaById = Callable[[int], str | None]
+# The schema text of a Schema Registry id (an int, or a GUID as text), or None when the
+# registry has no such schema. Errors reaching the registry are raised: a platform fault,
+# never a violation.
+SchemaById = Callable[[int | str], str | None]
 
 
 def _parse(schema: Any) -> tuple[Any, bytes]:
@@ -69,7 +75,7 @@ class ProductRecordDecoder:
         self.accepted: dict[bytes, Any] = {}  # parsed writer schemas by fingerprint
         self.schema_by_id = schema_by_id
         # parsed writer schema, or None (not accepted) with when to ask again
-        self._by_id: dict[int, tuple[Any, float]] = {}
+        self._by_id: dict[int | str, tuple[Any, float]] = {}
         if self.format == "AVRO" and schema is not None:
             self.parsed, self.fingerprint = _parse(schema)
             self.accepted[self.fingerprint] = self.parsed
@@ -86,7 +92,10 @@ class ProductRecordDecoder:
             self.accepted.setdefault(fp, parsed)
         return self
 
-    def decode(self, data: bytes) -> dict[str, Any]:
+    def decode(self, data: bytes, schema_header: bytes | None = None) -> dict[str, Any]:
+        """One record's value; `schema_header` is its `__value_schema_id` header, if any."""
+        if schema_header is not None and self.format == "AVRO" and self.parsed is not None:
+            return self._read(data, 0, self._header_writer(schema_header))
         if self.format == "JSON":
             try:
                 value = json.loads(data)
@@ -126,7 +135,31 @@ class ProductRecordDecoder:
                 ) from None
         return self._read(data, 0, self.parsed)
 
-    def _writer(self, schema_id: int) -> Any:
+    def _header_writer(self, header: bytes) -> Any:
+        schema_id: int | str
+        if header[:1] == WIRE_MAGIC and len(header) == WIRE_HEADER_SIZE:
+            schema_id = int.from_bytes(header[1:WIRE_HEADER_SIZE], "big")
+        elif header[:1] == GUID_MAGIC and len(header) == GUID_HEADER_SIZE:
+            schema_id = str(uuid.UUID(bytes=header[1:GUID_HEADER_SIZE]))
+        else:
+            raise DecodeError(
+                f"header {VALUE_SCHEMA_ID_HEADER} of {len(header)} bytes is neither byte 0 and "
+                f"a 4-byte schema id nor byte 1 and a 16-byte schema GUID"
+            )
+        if self.schema_by_id is None:
+            raise DecodeError(
+                f"header {VALUE_SCHEMA_ID_HEADER} names Schema Registry schema {schema_id}: "
+                f"configure the Schema Registry to read it"
+            )
+        writer = self._writer(schema_id)
+        if writer is None:
+            raise DecodeError(
+                f"written with Schema Registry schema {schema_id} (header "
+                f"{VALUE_SCHEMA_ID_HEADER}), which is not one of the port's accepted versions"
+            )
+        return writer
+
+    def _writer(self, schema_id: int | str) -> Any:
         known = self._by_id.get(schema_id)
         if known is not None and (known[0] is not None or time.monotonic() < known[1]):
             return known[0]

@@ -162,7 +162,7 @@ class StreamingLeaks(PortObserver):
             if not whole and not sampled(record.partition, record.offset, rate):
                 continue
             try:
-                value = port.decoder.decode(record.value or b"")
+                value = port.decoder.decode(record.value or b"", record.schema_header)
             except DecodeError:
                 continue  # schema violations are the quality processor's to report
             leaks = find_leaks(product, port.port, self._declarations(port), value, self.policy)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from confluent_kafka import KafkaException
 
 from meshgov.codec import DecodeError
-from meshgov.codec.product_records import ProductRecordDecoder, SchemaById
+from meshgov.codec.product_records import VALUE_SCHEMA_ID_HEADER, ProductRecordDecoder, SchemaById
 from meshgov.kafka.clients import (
     STREAM_CONSUMER_DEFAULTS,
     Consumer,
@@ -105,6 +105,14 @@ class PortRecord:
         return [(k, v.encode() if isinstance(v, str) else v) for k, v in pairs]
 
     @property
+    def schema_header(self) -> bytes | None:
+        """Its `__value_schema_id` header: the writer schema's registry id, if given there."""
+        for key, value in self._message.headers() or []:
+            if key == VALUE_SCHEMA_ID_HEADER:
+                return value.encode() if isinstance(value, str) else value
+        return None
+
+    @property
     def where(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}"
 
@@ -163,12 +171,15 @@ def streaming_ports(
 
 
 def registry_schemas(registry: SchemaRegistryClient) -> SchemaById:
-    """Writer schemas by id from a Schema Registry (its client caches them)."""
+    """Writer schemas by id or GUID from a Schema Registry (its client caches them)."""
     from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-    def schema_by_id(schema_id: int) -> str | None:
+    def schema_by_id(schema_id: int | str) -> str | None:
         try:
-            text: str | None = registry.get_schema(schema_id).schema_str
+            if isinstance(schema_id, str):
+                text: str | None = registry.get_schema_by_guid(schema_id).schema_str
+            else:
+                text = registry.get_schema(schema_id).schema_str
             return text
         except SchemaRegistryError as error:
             if error.http_status_code == 404:

@@ -273,7 +273,7 @@ class StreamingWindows(PortObserver):
             if at > self.newest.get((topic, partition), -1):
                 self.newest[(topic, partition)] = at
             try:
-                value = port.decoder.decode(record.value or b"")
+                value = port.decoder.decode(record.value or b"", record.schema_header)
             except DecodeError as error:
                 counting.violations += 1
                 outputs.append(Emit(DEAD_LETTERS, _port_dead_letter(record, error)))

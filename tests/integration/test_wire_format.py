@@ -6,6 +6,7 @@ registry configured, are read by the stock AvroDeserializer."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -17,6 +18,7 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from fastavro import parse_schema, schemaless_writer
 
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import EventPublisher, KafkaClients
@@ -87,8 +89,9 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
     TopicAdmin(clients).ensure([TopicSpec(topic, None)], 1)
     product = "wire-orders"
     publisher = EventPublisher(clients)
+    ids = []
     for schema, version in ((V1, "1.0.0"), (V2, "1.1.0")):
-        registry.register_schema(f"{topic}-value", Schema(json.dumps(schema), "AVRO"))
+        ids.append(registry.register_schema(f"{topic}-value", Schema(json.dumps(schema), "AVRO")))
         reg = registration(descriptor(product, topic, schema, version), product, version)
         publisher.publish(VERDICTS, accepted(reg))
     stranger_id = registry.register_schema(
@@ -115,6 +118,13 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
     producer = clients.producer()
     for value in values:
         producer.produce(topic, value=value)
+    # Newer clients may name the schema in a header, before bare Avro: offsets 3 and 4.
+    for schema_id in (ids[0], stranger_id):
+        producer.produce(
+            topic,
+            value=fastavro_bare(V1, {"order_id": "ORD-3"}),
+            headers=[("__value_schema_id", b"\x00" + schema_id.to_bytes(4, "big"))],
+        )
     producer.flush(30)
 
     emitted = Emitted(settings, clients.codec(), lambda: quality.log_tail(60))
@@ -128,9 +138,17 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
     [violation] = [b for b in emitted.breaches if b.kind is BreachKind.SCHEMA_VIOLATION]
     assert violation.state is BreachState.OPEN
     assert f"Schema Registry id {stranger_id}," in violation.observed
-    # Only the stranger is a dead letter: both accepted versions decoded.
-    [letter] = emitted.dead_letters
-    assert letter.source_offset == 2, letter.error_message
+    # Only the strangers are dead letters: both accepted versions decoded, framed or named
+    # in the header.
+    letters = sorted(emitted.dead_letters, key=lambda d: d.source_offset)
+    assert [d.source_offset for d in letters] == [2, 4], [d.error_message for d in letters]
+    assert f"schema {stranger_id} (header __value_schema_id)" in letters[1].error_message
+
+
+def fastavro_bare(schema: dict[str, Any], record: dict[str, Any]) -> bytes:
+    body = io.BytesIO()
+    schemaless_writer(body, parse_schema(schema), record)
+    return body.getvalue()
 
 
 def test_a_verdict_is_read_by_the_stock_avro_deserializer(

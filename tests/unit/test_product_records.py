@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import uuid
 from typing import Any
 
 import pytest
@@ -110,3 +111,25 @@ def test_bare_records_cost_no_registry_lookup_and_unknown_ids_are_asked_again_la
     with pytest.raises(DecodeError):
         bare.decode(wire(99, V2, {"order_id": "A", "channel": "x"}))
     assert asked == [99]  # a miss is remembered for a while, not asked per record
+
+
+GUID = "6f1c2d1e-0b4a-4d53-9a36-1d0f3f2b7c11"
+
+
+def test_a_schema_id_in_the_header_reads_the_bare_payload_with_that_version() -> None:
+    registry: dict[int | str, str] = {**REGISTRY, GUID: json.dumps(V1)}
+    reader = ProductRecordDecoder(V2, "AVRO", earlier=[V1], schema_by_id=registry.get)
+    by_id = b"\x00" + struct.pack(">I", 1)
+    assert reader.decode(avro(V1, {"order_id": "A"}), by_id) == {"order_id": "A", "channel": "web"}
+    by_guid = b"\x01" + uuid.UUID(GUID).bytes
+    assert reader.decode(avro(V1, {"order_id": "B"}), by_guid)["channel"] == "web"
+    with pytest.raises(DecodeError, match="schema 7 \\(header __value_schema_id\\), which is not"):
+        reader.decode(avro(OTHER, {"page": 3}), b"\x00" + struct.pack(">I", 7))
+    with pytest.raises(DecodeError, match="header __value_schema_id of 3 bytes is neither"):
+        reader.decode(avro(V1, {"order_id": "C"}), b"\x00\x00\x01")
+
+
+def test_a_header_schema_id_without_a_registry_says_what_to_configure() -> None:
+    reader = ProductRecordDecoder(V2, "AVRO", earlier=[V1])
+    with pytest.raises(DecodeError, match="configure the Schema Registry"):
+        reader.decode(avro(V1, {"order_id": "A"}), b"\x00" + struct.pack(">I", 1))
