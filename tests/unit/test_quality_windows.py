@@ -73,6 +73,7 @@ class Record:
     value: bytes
     key: bytes | None = None
     headers: tuple[()] = ()
+    schema_header: bytes | None = None
 
     @property
     def where(self) -> str:
