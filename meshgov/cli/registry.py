@@ -58,7 +58,7 @@ def registry() -> None:
 
 @registry.command()
 @_data_dir
-@click.option("--port", default=8081, show_default=True, help="HTTP port on 127.0.0.1 (0: free).")
+@click.option("--port", default=8085, show_default=True, help="HTTP port on 127.0.0.1 (0: free).")
 @click.option(
     "--management-port",
     default=0,

@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import EventPublisher, KafkaClients
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS, TopicSpec
 from meshgov.models.events import BreachKind, BreachState
+from meshgov.processors.signals import Seen, Signal, decode_signal
 from meshgov.settings import Settings
 from tests.support.mesh import Emitted, accepted, check_result, registration
 from tests.support.processes import ProcessorProcess
@@ -68,20 +70,26 @@ def settings(kafka_bootstrap: str, schema_registry_url: str, unique: str) -> Set
 
 
 @pytest.fixture
-def quality(settings: Settings, tmp_path: Path) -> Iterator[ProcessorProcess]:
-    process = ProcessorProcess(
-        "quality",
-        settings,
-        tmp_path,
-        env={"MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url},
-    )
-    process.start()
-    yield process
-    process.stop()
+def readers(settings: Settings, tmp_path: Path) -> Iterator[list[ProcessorProcess]]:
+    """The processors that read streaming ports."""
+    processes = [
+        ProcessorProcess(
+            name,
+            settings,
+            tmp_path,
+            env={"MESHGOV_SCHEMA_REGISTRY_URL": settings.schema_registry_url},
+        )
+        for name in ("quality", "pii", "freshness")
+    ]
+    for process in processes:
+        process.start()
+    yield processes
+    for process in processes:
+        process.stop()
 
 
 def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_violation(
-    settings: Settings, quality: ProcessorProcess
+    settings: Settings, readers: list[ProcessorProcess]
 ) -> None:
     clients = KafkaClients(settings)
     registry = clients.schema_registry()
@@ -97,7 +105,8 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
     stranger_id = registry.register_schema(
         f"{topic}-stranger-value", Schema(json.dumps(STRANGER), "AVRO")
     )
-    quality.wait_ready()
+    for reader in readers:
+        reader.wait_ready()
 
     def serializer(schema: dict[str, Any], subject: str) -> AvroSerializer:
         return AvroSerializer(
@@ -111,8 +120,11 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
 
     context = SerializationContext(topic, MessageField.VALUE)
     values = [
-        serializer(V1, f"{topic}-value")({"order_id": "ORD-1"}, context),
-        serializer(V2, f"{topic}-value")({"order_id": "ORD-2", "channel": "shop"}, context),
+        # An email in each: only a PII reader that decoded the record can see it.
+        serializer(V1, f"{topic}-value")({"order_id": "alice@example.com"}, context),
+        serializer(V2, f"{topic}-value")(
+            {"order_id": "ORD-2", "channel": "bob@example.org"}, context
+        ),
         serializer(STRANGER, f"{topic}-stranger-value")({"page": 4}, context),
     ]
     producer = clients.producer()
@@ -127,14 +139,31 @@ def test_records_of_every_accepted_version_are_read_and_an_unknown_id_is_a_viola
         )
     producer.flush(30)
 
-    emitted = Emitted(settings, clients.codec(), lambda: quality.log_tail(60))
+    emitted = Emitted(
+        settings,
+        clients.codec(),
+        lambda: "\n".join(f"--- {r.name}\n{r.log_tail(40)}" for r in readers),
+    )
+
+    def leaked() -> set[str | None]:
+        return {b.field for b in emitted.breaches if b.kind is BreachKind.PII_LEAK}
+
     try:
         emitted.poll_until(
-            lambda: any(b.kind is BreachKind.SCHEMA_VIOLATION for b in emitted.breaches)
+            lambda: (
+                any(b.kind is BreachKind.SCHEMA_VIOLATION for b in emitted.breaches)
+                and leaked() >= {"order_id", "channel"}
+            )
         )
         emitted.drain(4)
     finally:
         emitted.close()
+    # pii decoded the previous version's record (order_id) and the current one's (channel).
+    assert leaked() == {"order_id", "channel"}
+    # freshness saw the newest record of the port.
+    newest = max(record_times(settings, topic))
+    seen = [s for s in signals(settings, "freshness") if isinstance(s, Seen)]
+    assert any(s.event_at == newest for s in seen), (newest, seen)
     [violation] = [b for b in emitted.breaches if b.kind is BreachKind.SCHEMA_VIOLATION]
     assert violation.state is BreachState.OPEN
     assert f"Schema Registry id {stranger_id}," in violation.observed
@@ -197,3 +226,31 @@ def test_a_verdict_is_read_by_the_stock_avro_deserializer(
         assert settings.topic(REGISTRATIONS) + "-value" in subjects
     finally:
         verdicts.stop()
+
+
+def record_times(settings: Settings, topic: str) -> list[datetime]:
+    consumer = KafkaClients(settings).consumer(None)
+    consumer.subscribe([topic])
+    times, idle = [], 0
+    while idle < 12:
+        message = consumer.poll(0.25)
+        if message is None or message.error():
+            idle += 1
+            continue
+        times.append(datetime.fromtimestamp(message.timestamp()[1] / 1000, UTC))
+    consumer.close()
+    return times
+
+
+def signals(settings: Settings, processor: str) -> list[Signal]:
+    consumer = KafkaClients(settings).consumer(None)
+    consumer.subscribe([settings.topic(f"meshgov-{processor}-signals")])
+    found, idle = [], 0
+    while idle < 12:
+        message = consumer.poll(0.25)
+        if message is None or message.error():
+            idle += 1
+            continue
+        found.append(decode_signal(message.value() or b""))
+    consumer.close()
+    return found
