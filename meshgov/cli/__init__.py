@@ -14,6 +14,7 @@ from meshgov.cli.check import check
 from meshgov.cli.compat import compat
 from meshgov.cli.demo import demo
 from meshgov.cli.imports import import_
+from meshgov.cli.keys import keys
 from meshgov.cli.output import output
 from meshgov.cli.register import register
 from meshgov.cli.registry import registry
@@ -37,6 +38,7 @@ cli.add_command(check)
 cli.add_command(compat)
 cli.add_command(demo)
 cli.add_command(import_)
+cli.add_command(keys)
 cli.add_command(output)
 cli.add_command(register)
 cli.add_command(registry)

@@ -18,6 +18,7 @@ from meshgov.client.registration import (
 from meshgov.models.events import ACCEPTED_DECISIONS, Decision, Severity, Verdict
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
+from meshgov.signing import SigningKey, sign
 
 EXIT_REJECTED = 1
 
@@ -62,23 +63,38 @@ def print_verdict(verdict: Verdict) -> None:
 @click.option("--as", "submitted_by", help="Who submits [default: user@host].")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the verdict.")
 @click.option("--no-wait", is_flag=True, help="Publish and return at once.")
+@click.option(
+    "--sign",
+    "key_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign with this private key (meshgov keys new); its key id is the file name before "
+    ".private.pem.",
+)
 def register(
     descriptor: Path,
     settings: Settings,
     submitted_by: str | None,
     timeout: float,
     no_wait: bool,
+    key_path: Path | None,
 ) -> None:
     """Register DESCRIPTOR and print its verdict. Exit 0 accepted or scheduled, 1 rejected,
     2 on error or no verdict in time."""
     try:
+        key = SigningKey.load(key_path) if key_path is not None else None
+    except ValueError as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
         with reported_errors():
             if no_wait:
                 registration = build_registration(descriptor, submitted_by)
+                if key is not None:
+                    registration = sign(registration, key)
                 publish(settings, registration)
                 click.echo(f"published registration {registration.registration_id}")
                 return
-            verdict = register_data_product(descriptor, settings, submitted_by, timeout)
+            verdict = register_data_product(descriptor, settings, submitted_by, timeout, key)
     except DescriptorError as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(EXIT_REJECTED)

@@ -19,6 +19,7 @@ from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
 from meshgov.models.events import CheckStatus, Decision, Registration, Verdict
 from meshgov.models.loading import load_descriptor, parse_descriptor
 from meshgov.settings import Settings
+from meshgov.signing import SigningKey, sign
 
 
 class RegistrationTimeoutError(TimeoutError):
@@ -72,10 +73,14 @@ def register_data_product(
     settings: Settings | None = None,
     submitted_by: str | None = None,
     timeout: float = 60.0,
+    signing_key: SigningKey | None = None,
 ) -> Verdict:
-    """Publish a registration and return its final verdict (RegistrationTimeoutError if none
-    comes in time, with the UNDECIDED verdict if one came)."""
+    """Publish a registration (signed with `signing_key`, if given) and return its final
+    verdict (RegistrationTimeoutError if none comes in time, with the UNDECIDED verdict if
+    one came)."""
     registration = build_registration(descriptor, submitted_by)
+    if signing_key is not None:
+        registration = sign(registration, signing_key)
     return register_all([registration], settings, timeout)[registration.registration_id]
 
 

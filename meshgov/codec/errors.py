@@ -1,5 +1,7 @@
 """Errors raised while encoding or decoding events. Each message names what is wrong."""
 
+from meshgov.errors import PlatformUnavailableError
+
 
 class EncodeError(ValueError):
     """A record does not match the Avro schema it is written with."""
@@ -29,6 +31,6 @@ class PayloadError(DecodeError):
     """The frame is well formed but its Avro body is truncated or corrupt."""
 
 
-class RegistryUnavailableError(RuntimeError):
+class RegistryUnavailableError(PlatformUnavailableError):
     """The Schema Registry could not be asked: a fault of the platform, never of the record,
     so no processor dead-letters a record for it (the stream stops and starts again)."""

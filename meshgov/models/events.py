@@ -113,6 +113,7 @@ class Registration(Event):
     descriptor: str
     submitted_by: str
     submitted_at: Millis
+    signature: str | None = None  # a compact JWS vouching for it (meshgov.signing)
 
 
 class CheckResult(Event):

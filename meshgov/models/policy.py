@@ -70,6 +70,18 @@ class SlaMinimums(_Model):
     availability_percent: float | None = None
 
 
+class Signer(_Model):
+    """Keys that vouch for registrations of some domains: a team's own (a JWKS file, path
+    relative to the policy file) or an identity provider's (a JWKS URL, with its issuer and
+    the claim that names the user's domains)."""
+
+    name: str
+    jwks: str
+    domains: list[str] = Field(min_length=1)  # glob patterns: ["orders"], ["*"]
+    issuer: str | None = None
+    domain_claim: str = "domain"
+
+
 class GlobalPolicy(_Model):
     """The federated rules. An empty section imposes nothing."""
 
@@ -80,6 +92,9 @@ class GlobalPolicy(_Model):
     domains: dict[str, DomainMembers] = Field(default_factory=dict)
     transfers: list[Transfer] = Field(default_factory=list)
     pii: PiiPolicy = PiiPolicy()
+    require_signed_registrations: bool = False
+    signers: list[Signer] = Field(default_factory=list)
+    max_signature_lifetime_seconds: int = Field(86_400, gt=0)
 
     def transfer_for(self, product: str, owner: str) -> Transfer | None:
         for transfer in self.transfers:

@@ -8,22 +8,29 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from meshgov.checks.policy import CHECK_NAME, Binding, check_registration
+from meshgov.checks.policy.signature import LEEWAY, KeyLookup, replayed, verify
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS
-from meshgov.models.events import ACCEPTED_DECISIONS, Registration, Verdict
+from meshgov.models.events import ACCEPTED_DECISIONS, Millis, Registration, Verdict
 from meshgov.models.policy import GlobalPolicy, load_policy
 from meshgov.processors.outputs import Emit, Output
 from meshgov.processors.spec import Message, Processor
 from meshgov.settings import Settings
+from meshgov.signers import key_lookup
 
 
 class OwnerBinding(BaseModel):
     owner: str | None = None
     domain: str | None = None
+    # Signed registrations seen, by id: where each was read and until when its signature
+    # holds. The same id read elsewhere is a replay; read again at the same place, the
+    # same record after a restart.
+    signed: dict[str, tuple[str, Millis]] = {}
 
 
 class PolicyHandler:
-    def __init__(self, policy: GlobalPolicy) -> None:
+    def __init__(self, policy: GlobalPolicy, keys: KeyLookup) -> None:
         self.policy = policy
+        self.keys = keys
 
     def handle(
         self, state: OwnerBinding, message: Message, now: datetime
@@ -35,16 +42,30 @@ class PolicyHandler:
                     if state.owner is not None and state.domain is not None
                     else None
                 )
-                result = check_registration(registration, binding, self.policy, now)
-                return state, [Emit(CHECK_RESULTS, result)]
+                vouched, findings = verify(registration, self.policy, self.keys, now)
+                signed = {k: v for k, v in state.signed.items() if v[1] + LEEWAY >= now}
+                if vouched is not None:
+                    seen = signed.get(registration.registration_id)
+                    if seen is not None and seen[0] != message.origin:
+                        findings = [replayed(registration.registration_id)]
+                    else:
+                        signed[registration.registration_id] = (
+                            message.origin,
+                            vouched.expires_at,
+                        )
+                result = check_registration(registration, binding, self.policy, now, findings)
+                updated = state.model_copy(update={"signed": signed})
+                return updated, [Emit(CHECK_RESULTS, result)]
             case Verdict() as verdict if verdict.decision in ACCEPTED_DECISIONS:
                 # A recorded transfer moves the binding to the new owner once accepted.
-                return OwnerBinding(owner=verdict.owner, domain=verdict.domain), []
+                update = {"owner": verdict.owner, "domain": verdict.domain}
+                return state.model_copy(update=update), []
         return state, []
 
 
 def _handler(settings: Settings) -> PolicyHandler:
-    return PolicyHandler(load_policy(settings.policy_path))
+    policy = load_policy(settings.policy_path)
+    return PolicyHandler(policy, key_lookup(policy, settings.policy_path))
 
 
 PROCESSOR = Processor(

@@ -32,7 +32,7 @@ from quixstreams.models.topics import Topic
 from quixstreams.state import State
 
 from meshgov.codec import DecodeError
-from meshgov.codec.errors import RegistryUnavailableError
+from meshgov.errors import PlatformUnavailableError
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
@@ -245,7 +245,9 @@ class ProcessorApp(Generic[S]):
 
     # -- one record ------------------------------------------------------------------------
 
-    def _decode(self, topic: str, key: bytes | None, value: bytes | None) -> Message:
+    def _decode(
+        self, topic: str, key: bytes | None, value: bytes | None, origin: str = ""
+    ) -> Message:
         if key is None:
             raise DecodeError("the record has no key (keys name the data product)")
         product = key.decode("utf-8")
@@ -262,7 +264,7 @@ class ProcessorApp(Generic[S]):
                     f"the record key {product!r} is not the product {body.kafka_key()!r} of "
                     f"its {type(body).__name__}"
                 )
-        return Message(product, body, name)
+        return Message(product, body, name, origin)
 
     def _step(
         self,
@@ -275,7 +277,12 @@ class ProcessorApp(Generic[S]):
         context = message_context()
         now = self.clock()
         try:
-            message = self._decode(context.topic, key, value)
+            message = self._decode(
+                context.topic,
+                key,
+                value,
+                f"{context.topic}[{context.partition}]@{context.offset}",
+            )
             stored = state.get(STATE_KEY)
             current = (
                 self.processor.state.model_validate(stored)
@@ -285,7 +292,7 @@ class ProcessorApp(Generic[S]):
             after, outputs = self.handler.handle(current, message, now)
             dumped = after.model_dump(mode="json")
             produced = [self._produced(output) for output in outputs]
-        except RegistryUnavailableError:
+        except PlatformUnavailableError:
             raise  # the platform's fault: the stream stops, this record is read again
         except Exception as error:  # noqa: BLE001 - whatever one record causes is its own
             letter = dead_letter(

@@ -36,6 +36,7 @@ class Message:
     product: str
     body: Event | Signal
     topic: str
+    origin: str = ""  # topic[partition]@offset: a record read again has the same origin
 
 
 class Handler(Protocol[S]):

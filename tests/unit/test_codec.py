@@ -20,7 +20,7 @@ from meshgov.codec import (
 )
 from meshgov.codec.schemas import crc64_fingerprint, inline_first_use
 from meshgov.codec.single_object import HEADER_SIZE, MARKER, decode_frame, encode_frame
-from meshgov.models.events import EVENT_TYPES, Decision, Registration, Verdict
+from meshgov.models.events import EVENT_TYPES, Decision, Event, Registration, Verdict
 from tests.support.events import sample_events
 
 
@@ -213,3 +213,22 @@ def test_every_event_schema_is_self_contained_for_a_registry(
     text = codec.schemas.self_contained(schema)
     assert codec.schemas.fingerprint_of(text) == schema.fingerprint
     assert "__fastavro" not in text
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.__name__)
+def test_meshgov_compat_finds_every_event_schema_backward_compatible_with_its_releases(
+    codec: EventCodec, event_type: type[Event], tmp_path: Path
+) -> None:
+    """The gate for changing an .avsc: `meshgov compat` against every released version."""
+    from click.testing import CliRunner
+
+    from meshgov.cli import cli
+
+    current = tmp_path / "current.avsc"
+    current.write_text(codec.schemas.self_contained(codec.schemas.get(event_type.avro_name)))
+    released = [str(p) for p in RELEASED if p.name.startswith(f"{event_type.__name__}.")]
+    assert released
+    result = CliRunner().invoke(
+        cli, ["compat", "--mode", "backward_transitive", str(current), *released]
+    )
+    assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -134,9 +135,18 @@ def _rules(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
 
 
 def check_product_policy(
-    product: DataProduct, submitted_by: str, binding: Binding | None, policy: GlobalPolicy
+    product: DataProduct,
+    submitted_by: str,
+    binding: Binding | None,
+    policy: GlobalPolicy,
+    signature: Sequence[Finding] = (),
 ) -> tuple[CheckStatus, list[Finding], datetime | None]:
-    findings = _ownership(product, submitted_by, binding, policy) + _rules(product, policy)
+    """`signature`: what meshgov.checks.policy.signature found about who vouches for it."""
+    findings = [
+        *signature,
+        *_ownership(product, submitted_by, binding, policy),
+        *_rules(product, policy),
+    ]
     return (CheckStatus.FAILED if findings else CheckStatus.PASSED), findings, None
 
 
@@ -145,10 +155,13 @@ def check_registration(
     binding: Binding | None,
     policy: GlobalPolicy,
     now: datetime | None = None,
+    signature: Sequence[Finding] = (),
 ) -> CheckResult:
     return run_check(
         registration,
         CHECK_NAME,
-        lambda product: check_product_policy(product, registration.submitted_by, binding, policy),
+        lambda product: check_product_policy(
+            product, registration.submitted_by, binding, policy, signature
+        ),
         now,
     )
