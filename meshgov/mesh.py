@@ -98,6 +98,13 @@ class LocalMesh:
         return f"http://127.0.0.1:{self.options.dashboard_port}/"
 
     def __enter__(self) -> LocalMesh:
+        try:
+            return self._start()
+        except BaseException:  # Ctrl-C too: nothing this mesh started is left running
+            self.__exit__(None, None, None)
+            raise
+
+    def _start(self) -> LocalMesh:
         settings = self.options.settings
         if not settings.bootstrap:
             self.broker = default_local_broker(settings)
@@ -109,19 +116,17 @@ class LocalMesh:
         env = dict(self.options.env)
         if not settings.schema_registry_url and self.options.registry:
             settings = self._local_registry(settings)
-            if settings.schema_registry_url:
-                env["MESHGOV_SCHEMA_REGISTRY_URL"] = settings.schema_registry_url
+        if settings.schema_registry_url:
+            env["MESHGOV_SCHEMA_REGISTRY_URL"] = settings.schema_registry_url
+        else:  # nor may the processors find a local one: they write as the mesh does
+            env["MESHGOV_LOCAL_REGISTRY"] = "false"
         self.settings = settings
         clients = KafkaClients(settings)
         TopicAdmin(clients).ensure(
             settings.topic_specs(), settings.partitions, settings.replication_factor
         )
         if self.registry is not None:
-            try:
-                self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
-            except RegistryError:
-                self.__exit__(None, None, None)
-                raise
+            self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
         self._lag = LagProbe(
             clients,
             {
@@ -158,10 +163,20 @@ class LocalMesh:
             if not status.running:
                 node.launch()
                 self.registry = node
+                return settings.with_schema_registry(node.status().url)
         except RegistryError as error:
             self.registry_note = f"no Schema Registry: {error}"
             return settings
-        return settings.with_schema_registry(status.url if status.running else node.status().url)
+        if status.storage != "kafkasql" or status.bootstrap != settings.bootstrap:
+            # Other commands would not find it for this mesh (meshgov.kafka.cluster.resolve).
+            self.registry_note = (
+                f"no Schema Registry: the local one in {status.data_dir} keeps its schemas "
+                f"{'in memory' if status.storage == 'memory' else 'in ' + str(status.bootstrap)}"
+                f", not in this mesh's Kafka: stop it (meshgov registry stop) or configure "
+                f"MESHGOV_SCHEMA_REGISTRY_URL"
+            )
+            return settings
+        return settings.with_schema_registry(status.url)
 
     def _event(self, child: Child, what: str) -> None:
         self._write_state()

@@ -91,9 +91,21 @@ class Settings(BaseSettings):
     schema_registry_url: str = ""
     schema_registry_user_info: SecretStr | None = None  # "user:password", basic auth
     registry_watch_seconds: float = Field(30.0, gt=0)  # governed subjects read back this often
+    local_registry: bool = True  # unconfigured: use the local registry kept in this Kafka
     debug: bool = False  # tracebacks of internal errors
+    # The dashboard: who may use it (meshgov.dashboard.guard) and the key it signs with.
+    dashboard_tokens_file: Path | None = None  # lines "TOKEN USER"
+    dashboard_proxy_header: str | None = None  # e.g. X-Forwarded-User, set by a proxy
+    dashboard_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()  # its addresses
+    dashboard_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()  # names it serves as
+    dashboard_signing_key: Path | None = None  # registrations signed on behalf of users
 
-    @field_validator("required_checks", mode="before")
+    @field_validator(
+        "required_checks",
+        "dashboard_trusted_proxies",
+        "dashboard_allowed_hosts",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -64,6 +64,8 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_regist
         try:
             player.play()
             watch.wait_for(_settled, timeout=15)
+        except TimeoutError as error:  # the mesh did not answer: say what, not a traceback
+            raise click.ClickException(str(error)) from None
         finally:
             player.close()
             watch.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -18,9 +18,12 @@ from meshgov.client.registration import (
     build_registration,
     register_all,
 )
-from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients, read_to_end
+from meshgov.models.descriptor import EMAIL
 from meshgov.models.events import ACCEPTED_DECISIONS, Registration, Severity
+from meshgov.models.loading import DescriptorError, parse_descriptor
 from meshgov.models.sla import CompatibilityMode
+from meshgov.processors.signals import AdoptionPlan, encode_signal
 from meshgov.registry.adoption import (
     Adoption,
     SubjectHistory,
@@ -28,6 +31,7 @@ from meshgov.registry.adoption import (
     descriptor,
     read_subjects,
 )
+from meshgov.registry.governance import SubjectAction, schema_fingerprint
 from meshgov.settings import Settings
 
 
@@ -69,15 +73,25 @@ def registry(
         raise click.BadParameter(
             f"not a regular expression: {error}", param_hint="--subject"
         ) from None
+    if not EMAIL.match(owner):
+        raise click.BadParameter(f"{owner!r} is not an e-mail address", param_hint="--owner")
     if not settings.schema_registry_url:
         click.secho(
             "error: no Schema Registry: set MESHGOV_SCHEMA_REGISTRY_URL", fg="red", err=True
         )
         sys.exit(EXIT_ERROR)
     histories = _read(settings, wanted)
-    adoptions = [adopt(h) for h in histories]
+    with reported_errors():
+        governed = _governed_subjects(settings)
+    now = datetime.now(UTC)
     products: dict[str, Adoption] = {}
-    for adoption in adoptions:
+    for adoption in (adopt(h) for h in histories):
+        if adoption.skipped is None and adoption.subject in governed:
+            adoption = _skipped(adoption, f"governed already, by {governed[adoption.subject]}")
+        if adoption.skipped is None:
+            problem = _invalid(adoption, owner, domain, now)
+            if problem is not None:
+                adoption = _skipped(adoption, problem)
         if adoption.skipped is None and adoption.product in products:
             adoption = Adoption(
                 adoption.subject,
@@ -105,6 +119,36 @@ def registry(
     sys.exit(EXIT_REJECTED if rejected else 0)
 
 
+def _skipped(adoption: Adoption, why: str) -> Adoption:
+    return Adoption(adoption.subject, adoption.product, skipped=why)
+
+
+def _invalid(adoption: Adoption, owner: str, domain: str | None, now: datetime) -> str | None:
+    """Why the descriptors of an adoption do not parse, if they do not."""
+    for step in adoption.versions:
+        try:
+            parse_descriptor(descriptor(adoption, step, owner, domain, now), adoption.subject)
+        except DescriptorError as error:
+            return f"version {step.registered.version}: {error}".replace("\n", " ")
+    return None
+
+
+def _governed_subjects(settings: Settings) -> dict[str, str]:
+    """The subjects meshgov governs already (its subjects processor's effects), by product:
+    adopting one again would make a second product of it."""
+    from meshgov.processors.subjects import PROCESSOR
+
+    governed = {}
+    clients = KafkaClients(settings)
+    for message in read_to_end(clients, PROCESSOR.effects_topic(settings)):
+        try:
+            action = SubjectAction.model_validate_json(message.value() or b"")
+        except ValueError:
+            continue
+        governed[action.subject] = action.product
+    return governed
+
+
 def _read(settings: Settings, wanted: re.Pattern[str] | None) -> list[SubjectHistory]:
     import httpx
     from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -121,6 +165,29 @@ def _read(settings: Settings, wanted: re.Pattern[str] | None) -> list[SubjectHis
         sys.exit(EXIT_ERROR)
 
 
+def _announce(settings: Settings, adoptions: list[Adoption], until: datetime) -> None:
+    """Tell the subjects processor which versions are about to be accepted, so the later
+    ones, in the registry already, are not taken for drift while their rounds come."""
+    from meshgov.processors.subjects import PROCESSOR
+
+    publisher = EventPublisher(KafkaClients(settings))
+    for adoption in adoptions:
+        plan = AdoptionPlan(
+            subject=adoption.subject,
+            fingerprints=[schema_fingerprint(a.registered.schema_text) for a in adoption.versions],
+            until=until,
+        )
+        publisher.send_raw(
+            PROCESSOR.signals_topic(settings),
+            str(adoption.product).encode(),
+            encode_signal(plan),
+        )
+    try:
+        publisher.flush()
+    except DeliveryError as error:  # no subjects processor has run here: nothing to tell
+        click.echo(f"note: the subjects processor was not told of the adoption: {error}")
+
+
 def _register_rounds(
     settings: Settings,
     adoptions: list[Adoption],
@@ -135,6 +202,7 @@ def _register_rounds(
     subject (what follows would be checked against a history without it)."""
     rejected: set[str] = set()
     rounds = max((len(a.versions) for a in adoptions), default=0)
+    _announce(settings, adoptions, datetime.now(UTC) + timedelta(seconds=timeout * (rounds + 1)))
     for index in range(rounds):
         at = datetime.now(UTC)
         batch: dict[str, tuple[Adoption, Registration]] = {}
@@ -143,9 +211,6 @@ def _register_rounds(
                 continue
             text = descriptor(adoption, adoption.versions[index], owner, domain, at)
             batch[adoption.subject] = (adoption, build_registration(text, submitted_by, at))
-            if write_dir is not None and index == len(adoption.versions) - 1:
-                write_dir.mkdir(parents=True, exist_ok=True)
-                (write_dir / f"{adoption.product}.yaml").write_text(text, encoding="utf-8")
         try:
             with reported_errors():
                 verdicts = register_all([r for _, r in batch.values()], settings, timeout)
@@ -161,6 +226,11 @@ def _register_rounds(
             )
             if verdict.decision in ACCEPTED_DECISIONS:
                 click.echo(line)
+                if write_dir is not None and index == len(adoption.versions) - 1:
+                    write_dir.mkdir(parents=True, exist_ok=True)
+                    (write_dir / f"{adoption.product}.yaml").write_text(
+                        registration.descriptor, encoding="utf-8"
+                    )
                 if index == 0 and adoption.compatibility is CompatibilityMode.NONE:
                     click.secho(
                         f"    ! {subject} is at compatibility NONE in the registry: nothing "

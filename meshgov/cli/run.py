@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 
 import click
 
-from meshgov.cli.errors import reported_errors
+from meshgov.cli.errors import EXIT_ERROR, reported_errors
 from meshgov.cli.options import mesh_settings
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
@@ -49,7 +50,11 @@ def run(
             TopicAdmin(clients).ensure(
                 settings.topic_specs(), settings.partitions, settings.replication_factor
             )
-        serve(settings, host, port, ready=click.echo)
+        try:
+            serve(settings, host, port, ready=click.echo)
+        except ValueError as error:  # a public address without authentication, a bad file
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
         return
     from meshgov.processors.registry import processor as find
     from meshgov.processors.runtime import ensure_topics, run_until_stopped

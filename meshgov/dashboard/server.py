@@ -5,8 +5,12 @@ GET  /static/FILE           its assets
 GET  /api/state             the overview and the recent stream, for a page that opens
 GET  /api/products/NAME     one product: catalog entry, verdicts, breaches, lineage
 GET  /api/events            Server-Sent Events: verdict, breach and catalog messages
-POST /api/register          a descriptor (YAML) registered through Kafka, like the CLI
+POST /api/register          {"descriptor": YAML text}, registered through Kafka like the CLI,
+                            by the authenticated user (signed by the dashboard's key, if set)
 GET  /healthz               200 while serving
+
+Who may ask what is meshgov.dashboard.guard's: the Host header always, authentication for
+the API when configured, and for writes a JSON body from the dashboard's own origin.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from meshgov.client.registration import build_registration, publish
+from meshgov.client.registration import build_registration, default_submitter, publish
+from meshgov.dashboard.guard import (
+    AccessRules,
+    Refusal,
+    check_host,
+    check_write,
+    read_tokens,
+    rules_for,
+    user_of,
+)
 from meshgov.dashboard.hub import Hub
 from meshgov.dashboard.state import MeshState
 from meshgov.http import send_json, serve_until_interrupted
@@ -31,6 +44,7 @@ from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
 from meshgov.models.events import Event
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
+from meshgov.signing import SigningKey, sign
 
 log = logging.getLogger("meshgov.dashboard")
 ASSETS = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
@@ -62,14 +76,61 @@ class MeshFollower:
             self.hub.publish(json.dumps(update))
 
 
+def access_rules(settings: Settings, host: str, port: int) -> AccessRules:
+    tokens = settings.dashboard_tokens_file
+    return rules_for(
+        host,
+        port,
+        settings.dashboard_allowed_hosts,
+        read_tokens(tokens) if tokens is not None else None,
+        settings.dashboard_proxy_header,
+        settings.dashboard_trusted_proxies,
+        local_user=default_submitter(),
+    )
+
+
 def make_server(
     settings: Settings, follower: MeshFollower, hub: Hub, host: str, port: int
 ) -> ThreadingHTTPServer:
+    """Raises ValueError for a non-loopback address without authentication."""
+    signing_key = (
+        SigningKey.load(settings.dashboard_signing_key)
+        if settings.dashboard_signing_key is not None
+        else None
+    )
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def _headers(self) -> dict[str, str]:
+            return {k.lower(): v for k, v in self.headers.items()}
+
+        def _refused(self, refusal: Refusal | None) -> bool:
+            if refusal is None:
+                return False
+            self._json(refusal.status, {"error": refusal.reason})
+            return True
+
+        def do_OPTIONS(self) -> None:
+            # No Access-Control-Allow-* ever: a preflight from another origin is never granted.
+            if self._refused(check_host(rules, self.headers.get("Host"))):
+                return
+            self.send_response(HTTPStatus.NO_CONTENT)
+            self.send_header("Allow", "GET, POST, OPTIONS")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_GET(self) -> None:
+            if self._refused(check_host(rules, self.headers.get("Host"))):
+                return
             path = urlparse(self.path).path
+            if (
+                path.startswith("/api/")
+                and rules.authenticating
+                and user_of(rules, self._headers(), self.client_address[0]) is None
+            ):
+                self._json(HTTPStatus.UNAUTHORIZED, {"error": "authentication required"})
+                return
             if path in ("/", "/index.html"):
                 self._asset("index.html")
             elif path.startswith("/static/"):
@@ -97,18 +158,38 @@ def make_server(
                 self._json(HTTPStatus.NOT_FOUND, {"error": f"nothing at {path}"})
 
         def do_POST(self) -> None:
+            if self._refused(check_host(rules, self.headers.get("Host"))):
+                return
             if urlparse(self.path).path != "/api/register":
                 self._json(HTTPStatus.NOT_FOUND, {"error": "POST only to /api/register"})
                 return
-            length = int(self.headers.get("Content-Length") or 0)
+            user, refusal = check_write(rules, self._headers(), self.client_address[0])
+            if self._refused(refusal):
+                return
+            assert user is not None
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
             if length <= 0 or length > MAX_BODY:
                 self._json(
-                    HTTPStatus.BAD_REQUEST, {"error": "send the descriptor (YAML), up to 1 MB"}
+                    HTTPStatus.BAD_REQUEST,
+                    {"error": 'send {"descriptor": YAML text}, up to 1 MB'},
                 )
                 return
-            text = self.rfile.read(length).decode("utf-8", errors="replace")
             try:
-                registration = build_registration(text, submitted_by="dashboard")
+                body = json.loads(self.rfile.read(length))
+                text = body["descriptor"]
+                if not isinstance(text, str):
+                    raise TypeError("descriptor is not a string")
+            except (ValueError, KeyError, TypeError) as error:
+                self._json(
+                    HTTPStatus.BAD_REQUEST,
+                    {"error": f'send {{"descriptor": YAML text}} as JSON: {error}'},
+                )
+                return
+            try:
+                registration = build_registration(text, submitted_by=user)
             except DescriptorError as error:
                 problems = [
                     {"path": p.path, "line": p.line, "message": p.message} for p in error.problems
@@ -117,6 +198,8 @@ def make_server(
                     HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error), "problems": problems}
                 )
                 return
+            if signing_key is not None:
+                registration = sign(registration, signing_key)
             try:
                 publish(settings, registration)
             except ConnectionError as error:
@@ -176,6 +259,11 @@ def make_server(
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
+    try:
+        rules = access_rules(settings, host, server.server_port)
+    except ValueError:
+        server.server_close()
+        raise
     return server
 
 

@@ -8,8 +8,9 @@ whoever wrote them, which the processors' per-product state relies on."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, KafkaException, Producer
@@ -147,6 +148,31 @@ class KafkaClients:
             assignment += [TopicPartition(topic, p, offset) for p in sorted(metadata.partitions)]
         consumer.assign(assignment)
         return assignment
+
+
+def read_to_end(clients: KafkaClients, topic: str, timeout: float = 30.0) -> Iterator[Message]:
+    """Every record of `topic` from its beginning up to its end as of now (a compacted
+    topic's latest value per key among them); nothing for a topic that does not exist."""
+    consumer = clients.consumer()
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1]
+            for p in partitions
+        }
+        remaining = {p for p, end in ends.items() if end > 0}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in remaining])
+        deadline = time.monotonic() + timeout
+        while remaining and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            yield message
+            partition, offset = message.partition(), message.offset()
+            if partition is not None and offset is not None and offset + 1 >= ends[partition]:
+                remaining.discard(partition)
+    finally:
+        consumer.close()
 
 
 _REGISTRY_CODECS: dict[str, EventCodec] = {}

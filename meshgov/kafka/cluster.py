@@ -53,7 +53,7 @@ def resolve(settings: Settings) -> Settings:
 
 
 def _with_local_registry(settings: Settings) -> Settings:
-    if settings.schema_registry_url:
+    if settings.schema_registry_url or not settings.local_registry:
         return settings
     status = default_local_registry(settings).status()
     if status.running and status.storage == "kafkasql" and status.bootstrap == settings.bootstrap:

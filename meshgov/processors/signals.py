@@ -99,8 +99,18 @@ class SubjectVersions(_Signal):
     versions: list[RegisteredVersion]
 
 
+class AdoptionPlan(_Signal):
+    """`meshgov import registry` is about to register these versions of `subject` (its
+    existing ones, by schema fingerprint): they are expected, not drift, until `until`."""
+
+    kind: Literal["adoption"] = "adoption"
+    subject: str
+    fingerprints: list[str]
+    until: Millis
+
+
 Signal = Annotated[
-    Tick | Leaks | Seen | Window | Violation | Downstream | SubjectVersions,
+    Tick | Leaks | Seen | Window | Violation | Downstream | SubjectVersions | AdoptionPlan,
     Field(discriminator="kind"),
 ]
 _SIGNAL: TypeAdapter[Signal] = TypeAdapter(Signal)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("meshgov.processors.subject_watcher")
 
 MAX_VERSIONS = 1000  # the newest reported per subject: a signal stays far below a record's limit
+REFRESH_EVERY = 10  # every tenth look reports every subject, changed or not
 
 
 class SubjectWatcher(SidecarThread):
@@ -69,6 +70,7 @@ class SubjectWatcher(SidecarThread):
         registry = self.clients.schema_registry()
         interval = self.settings.registry_watch_seconds
         next_look = time.monotonic() + interval
+        looks = 0
         try:
             consumer.subscribe(
                 [self.effects_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
@@ -79,6 +81,11 @@ class SubjectWatcher(SidecarThread):
                         self._governed(record.value() or b"", record.partition() or 0)
                 if time.monotonic() < next_look:
                     continue
+                looks += 1
+                if looks % REFRESH_EVERY == 0:
+                    # A look handled before the product's first accepted verdict is ignored:
+                    # the subject is judged on a later one.
+                    self._reported.clear()
                 for subject, (product, _) in list(self._product_of.items()):
                     if self.stopping.is_set():
                         return
@@ -115,8 +122,11 @@ class SubjectWatcher(SidecarThread):
             log.warning("subject watcher: %s not read from the registry: %s", subject, error)
             return None
         listed = set(numbers)
-        for key in [k for k in self._known if k[0] == subject and k[1] not in listed]:
-            del self._known[key]  # deleted: a number used again is read again
+        deleted = [k for k in self._known if k[0] == subject and k[1] not in listed]
+        for key in deleted:
+            del self._known[key]  # a number used again is read again
+        if deleted:
+            registry.clear_caches()  # the client's cache by subject and version too
         if self._reported.get(subject) == versions:
             return None
         self._reported[subject] = versions

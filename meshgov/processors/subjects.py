@@ -20,10 +20,10 @@ from meshgov.models.events import Decision, Millis, SlaBreach, Verdict
 from meshgov.models.loading import parse_descriptor
 from meshgov.processors.effects import EffectApplier
 from meshgov.processors.outputs import Effect, Emit, Output
-from meshgov.processors.signals import SubjectVersions, Tick
+from meshgov.processors.signals import AdoptionPlan, SubjectVersions, Tick
 from meshgov.processors.spec import Message, Processor
 from meshgov.processors.subject_watcher import SubjectWatcher
-from meshgov.registry.drift import Drift, due, governed, next_due, observed
+from meshgov.registry.drift import Drift, due, governed, next_due, observed, planned
 from meshgov.registry.governance import SubjectAction, apply_action, subject_actions
 from meshgov.settings import Settings
 
@@ -54,6 +54,10 @@ def _breaches(events: list[SlaBreach]) -> list[Output]:
 
 
 class SubjectsHandler:
+    def __init__(self, reserved_prefix: str = "mesh.") -> None:
+        # meshgov's own event subjects: no product's port may name one of them
+        self.reserved_prefix = reserved_prefix
+
     def handle(
         self, state: Subjects, message: Message, now: datetime
     ) -> tuple[Subjects, list[Output]]:
@@ -63,7 +67,11 @@ class SubjectsHandler:
             if body.decision not in (*APPLIED_NOW, Decision.SCHEDULED):
                 return state, []
             product = parse_descriptor(body.descriptor, body.product).data_product
-            actions = subject_actions(product, body.registration_id)
+            actions = [
+                a
+                for a in subject_actions(product, body.registration_id)
+                if not a.subject.startswith(self.reserved_prefix)
+            ]
             state = state.model_copy(update={"owner": product.owner, "domain": product.domain})
             at = body.effective_at
             if body.decision is Decision.SCHEDULED and at is not None and at > now:
@@ -77,8 +85,10 @@ class SubjectsHandler:
                 *_breaches(events),
             ]
         if isinstance(body, SubjectVersions):
-            drift, events = observed(state.drift, body, owner)
+            drift, events = observed(state.drift, body, owner, now)
             return state.model_copy(update={"drift": drift}), _breaches(events)
+        if isinstance(body, AdoptionPlan):
+            return state.model_copy(update={"drift": planned(state.drift, body)}), []
         if isinstance(body, Tick):
             due_now = {k: s for k, s in state.scheduled.items() if s.at <= body.at}
             rest = {k: s for k, s in state.scheduled.items() if k not in due_now}
@@ -98,7 +108,7 @@ class SubjectsHandler:
 
 
 def _handler(settings: Settings) -> SubjectsHandler:
-    return SubjectsHandler()
+    return SubjectsHandler(settings.topic("mesh."))
 
 
 def _applier(settings: Settings, clients: KafkaClients) -> EffectApplier:

@@ -148,7 +148,7 @@ def read_subjects(
 
     try:
         default = CompatibilityMode.parse(registry.get_compatibility())
-    except SchemaRegistryError:
+    except (SchemaRegistryError, ValueError):
         default = CompatibilityMode.BACKWARD  # every registry's own default
     histories = []
     for subject in sorted(registry.get_subjects()):
@@ -156,7 +156,7 @@ def read_subjects(
             continue
         try:
             level = CompatibilityMode.parse(registry.get_compatibility(subject))
-        except SchemaRegistryError:
+        except (SchemaRegistryError, ValueError):  # none of its own, or one meshgov lacks
             level = default
         versions = []
         for number in sorted(int(v) for v in registry.get_versions(subject)):

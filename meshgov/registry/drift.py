@@ -3,9 +3,13 @@ the Schema Registry directly) is an UNGOVERNED_SCHEMA breach to the product's ow
 while the version stays and its schema is not an accepted one. Pure: the subjects processor
 feeds it what it registered and what a look at the registry found.
 
-A version is reported only once it has been unaccounted for during DRIFT_GRACE: after a
-restart the look at the registry may be handled before the verdict that registered the
-version is handled again."""
+A version is reported only once it has been unaccounted for during DRIFT_GRACE, counted from
+when the handler first saw it: after a restart the look at the registry may be handled
+before the verdict that registered the version is handled again. Only subjects meshgov has
+registered something in are judged (state kept from before drift detection existed knows
+none: nothing is reported for them until their next accepted version). A subject being
+adopted (`meshgov import registry`) announces its versions first: they are expected, not
+drift, until the adoption's deadline."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from pydantic import BaseModel
 from meshgov.checks import breaches
 from meshgov.checks.breaches import Owner
 from meshgov.models.events import BreachKind, Millis, SlaBreach
-from meshgov.processors.signals import SubjectVersions
+from meshgov.processors.signals import AdoptionPlan, SubjectVersions
 from meshgov.registry.governance import SubjectAction
 
 DRIFT_GRACE = timedelta(seconds=15)
@@ -36,6 +40,7 @@ class Drift(BaseModel):
     ports: dict[str, str | None] = {}  # subject -> its port
     unaccounted: dict[str, Unaccounted] = {}  # by "subject/version"
     drifted: dict[str, dict[str, Any]] = {}  # open breach episodes by "subject/version"
+    expected: dict[str, tuple[list[str], Millis]] = {}  # subject -> (fingerprints, until)
 
 
 def governed(
@@ -54,9 +59,18 @@ def governed(
     return _settle(updated, owner, now, {})
 
 
-def observed(drift: Drift, signal: SubjectVersions, owner: Owner) -> tuple[Drift, list[SlaBreach]]:
-    """What the registry holds in `signal.subject` now."""
-    at = signal.at
+def planned(drift: Drift, plan: AdoptionPlan) -> Drift:
+    expected = {**drift.expected, plan.subject: (list(plan.fingerprints), plan.until)}
+    return drift.model_copy(update={"expected": expected})
+
+
+def observed(
+    drift: Drift, signal: SubjectVersions, owner: Owner, now: datetime
+) -> tuple[Drift, list[SlaBreach]]:
+    """What the registry held in `signal.subject` at `signal.at`, handled `now`."""
+    if signal.subject not in drift.accepted:
+        return drift, []
+    at = max(signal.at, now)
     unaccounted = {k: u for k, u in drift.unaccounted.items() if u.subject != signal.subject}
     current = {}
     for seen in signal.versions:
@@ -85,7 +99,14 @@ def due(drift: Drift, owner: Owner, now: datetime) -> tuple[Drift, list[SlaBreac
 
 
 def next_due(drift: Drift) -> datetime | None:
-    return min((u.first_seen + DRIFT_GRACE for u in drift.unaccounted.values()), default=None)
+    """When an unaccounted version is to be judged: after its grace, or after the deadline
+    of the adoption that expects it."""
+    times = []
+    for seen in drift.unaccounted.values():
+        due = seen.first_seen + DRIFT_GRACE
+        coming, until = drift.expected.get(seen.subject, ([], due))
+        times.append(max(due, until) if seen.fingerprint in coming else due)
+    return min(times, default=None)
 
 
 def _settle(
@@ -102,11 +123,13 @@ def _settle(
             del drifted[key]
             observed = f"version {state['details']['version']} of {subject} {reason}"
             events.append(breaches.resolved(owner, state, observed, now, now))
+    expected = {s: e for s, e in drift.expected.items() if e[1] > now}
     unaccounted = {}
     for key, seen in drift.unaccounted.items():
         if seen.fingerprint in drift.accepted.get(seen.subject, ()):
             continue
-        if now - seen.first_seen < DRIFT_GRACE:
+        coming = expected.get(seen.subject, ([], now))[0]
+        if now - seen.first_seen < DRIFT_GRACE or seen.fingerprint in coming:
             unaccounted[key] = seen
             continue
         state = breaches.episode(
@@ -132,4 +155,5 @@ def _settle(
         )
         drifted[key] = state
         events.append(breaches.opened(owner, state, now))
-    return drift.model_copy(update={"unaccounted": unaccounted, "drifted": drifted}), events
+    update = {"unaccounted": unaccounted, "drifted": drifted, "expected": expected}
+    return drift.model_copy(update=update), events

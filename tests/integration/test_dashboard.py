@@ -4,10 +4,13 @@ reconnection after the dashboard restarts. Screenshots of each view go to docs/s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,12 +20,13 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from meshgov.broker.local import free_port
-from meshgov.client.registration import build_registration, publish
+from meshgov.client.registration import build_registration, default_submitter, publish
 from meshgov.codec import default_codec
-from meshgov.kafka.topics import SLA_BREACHES
+from meshgov.kafka.clients import KafkaClients, read_to_end
+from meshgov.kafka.topics import REGISTRATIONS, SLA_BREACHES
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.models import ids
-from meshgov.models.events import BreachKind, BreachState, SlaBreach
+from meshgov.models.events import BreachKind, BreachState, Registration, SlaBreach
 from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.kafka import produce
@@ -180,3 +184,60 @@ def test_the_dashboard_live(page: Page, mesh: LocalMesh) -> None:
     after = f"dash-after-{uuid.uuid4().hex[:4]}"
     register(mesh, example_descriptor(name=after, topic=f"{after}-events", schema=SCHEMA))
     verdict_seen(page, after)
+
+
+def ask(
+    url: str, method: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_dashboard_takes_writes_only_from_itself(mesh: LocalMesh) -> None:
+    """What a page on another site (or a rebound DNS name) can send is refused; the
+    dashboard's own JSON request registers, as the local user."""
+    url = f"{mesh.dashboard_url}api/register"
+    name = f"dash-json-{uuid.uuid4().hex[:4]}"
+    descriptor = example_descriptor(name=name, topic=f"{name}-events", schema=SCHEMA)
+    as_json = json.dumps({"descriptor": descriptor}).encode()
+
+    # An HTML form can post text/plain or form encoding without a preflight.
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        status, _, _ = ask(url, "POST", descriptor.encode(), **{"Content-Type": content_type})
+        assert status == 415
+    status, _, body = ask(
+        url,
+        "POST",
+        as_json,
+        **{"Content-Type": "application/json", "Origin": "https://evil.example"},
+    )
+    assert status == 403, body
+    port = mesh.dashboard_url.rstrip("/").rsplit(":", 1)[1]
+    status, _, _ = ask(f"{mesh.dashboard_url}api/state", "GET", Host=f"rebound.example:{port}")
+    assert status == 421
+    status, headers, _ = ask(url, "OPTIONS", Origin="https://evil.example")
+    assert status == 204
+    assert not any(k.lower().startswith("access-control-") for k in headers)
+
+    status, _, body = ask(
+        url,
+        "POST",
+        as_json,
+        **{"Content-Type": "application/json", "Origin": mesh.dashboard_url.rstrip("/")},
+    )
+    assert status == 202, body
+    registration_id = json.loads(body)["registration_id"]
+    assert mesh.settings is not None
+    for message in read_to_end(KafkaClients(mesh.settings), mesh.settings.topic(REGISTRATIONS)):
+        registration = (
+            KafkaClients(mesh.settings).codec().decode(message.value() or b"", Registration)
+        )
+        if registration.registration_id == registration_id:
+            assert registration.submitted_by == default_submitter()
+            break
+    else:
+        pytest.fail("the registration is not on mesh.registrations")

@@ -88,6 +88,7 @@ def test_three_subjects_adopted_then_a_breaking_version_is_rejected_against_them
     register(registry, a, V1)
     register(registry, a, V2)
     register(registry, b, V1)
+    level_of_b = registry.get_compatibility(b)  # none of its own: the registry's default
     registry.set_compatibility(subject_name=c, level="FULL")
     register(registry, c, V2)
     emitted = Emitted(settings, KafkaClients(settings).codec(), lambda: logs(mesh))
@@ -131,7 +132,7 @@ def test_three_subjects_adopted_then_a_breaking_version_is_rejected_against_them
     # The registry is as it was: no version added, no level changed.
     fresh = SchemaRegistryClient({"url": settings.schema_registry_url})
     assert [len(fresh.get_versions(s)) for s in (a, b, c)] == [2, 1, 1]
-    assert [fresh.get_compatibility(s) for s in (a, c)] == ["BACKWARD", "FULL"]
+    assert [fresh.get_compatibility(s) for s in (a, b, c)] == ["BACKWARD", level_of_b, "FULL"]
 
     # The adopted team's next version breaks its history: rejected against version 1.1.0.
     adopted = yaml.safe_load((tmp_path / "adopted" / f"{product_a}.yaml").read_text())

@@ -171,9 +171,12 @@ def test_a_version_written_to_the_registry_directly_is_an_ungoverned_schema_brea
     assert (opened.details["version"], opened.details["schema_id"]) == ("2", str(sneaked_id))
     assert f"schema id {sneaked_id}" in opened.observed
 
+    emitted.drain(4)  # looked at again every second while open: still the one breach
+    assert len(ungoverned(BreachState.OPEN)) == 1
+
     registry.delete_version(subject, 2)
     emitted.poll_until(lambda: ungoverned(BreachState.RESOLVED), timeout=60)
     [resolved] = ungoverned(BreachState.RESOLVED)
     assert resolved.breach_id == opened.breach_id
     emitted.drain(3)
-    assert len(ungoverned(BreachState.OPEN)) == 1  # the version seen again opens nothing new
+    assert len(ungoverned(BreachState.OPEN)) == 1  # and deleted, nothing reopens

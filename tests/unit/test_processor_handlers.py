@@ -36,6 +36,7 @@ from meshgov.processors import (
 )
 from meshgov.processors.outputs import Effect, Emit, Output, Send
 from meshgov.processors.signals import (
+    AdoptionPlan,
     Downstream,
     LeakReport,
     Leaks,
@@ -503,3 +504,62 @@ def test_a_scheduled_schema_registered_before_its_date_is_drift() -> None:
     state, out = handler.handle(state, message(Tick(at=later)), later)
     assert [b.state for b in emitted(out, SlaBreach)] == [BreachState.RESOLVED]
     assert [o.key for o in out if isinstance(o, Effect)] == ["orders-events-value"]
+
+
+def test_a_look_handled_late_still_gives_the_verdict_its_grace() -> None:
+    handler = subjects.SubjectsHandler()
+    first = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    state, _ = handler.handle(subjects.Subjects(), message(accepted(first, NOW)), NOW)
+    looked = NOW - timedelta(minutes=5)  # read from the signals topic after a backlog
+    state, out = handler.handle(
+        state, message(_versions(looked, (1, 7, ORDER), (2, 9, WIDER))), NOW
+    )
+    assert out == []
+    assert handler.wake(state, NOW) == NOW + DRIFT_GRACE
+    wider = registration(example_descriptor(schema=WIDER), "orders-daily-aggregated", "1.1.0")
+    state, out = handler.handle(state, message(accepted(wider, NOW)), NOW)
+    late = NOW + DRIFT_GRACE
+    state, out = handler.handle(state, message(Tick(at=late)), late)
+    assert emitted(out, SlaBreach) == []
+
+
+def test_subjects_meshgov_registered_nothing_in_are_not_judged() -> None:
+    """State from before drift detection: what the subject holds is not taken for drift."""
+    handler = subjects.SubjectsHandler()
+    state, out = handler.handle(
+        subjects.Subjects(), message(_versions(NOW, (1, 7, ORDER), (2, 9, WIDER))), NOW
+    )
+    assert out == []
+    assert handler.wake(state, NOW) is None
+
+
+def test_versions_an_adoption_announced_are_expected_until_its_deadline() -> None:
+    handler = subjects.SubjectsHandler()
+    first = registration(example_descriptor(schema=ORDER), "orders-daily-aggregated")
+    until = NOW + timedelta(minutes=10)
+    plan = AdoptionPlan(
+        subject="orders-events-value",
+        fingerprints=[schema_fingerprint(json.dumps(s)) for s in (ORDER, WIDER)],
+        until=until,
+    )
+    state, _ = handler.handle(subjects.Subjects(), message(plan), NOW)
+    state, _ = handler.handle(state, message(accepted(first, NOW)), NOW)
+    state, _ = handler.handle(state, message(_versions(NOW, (1, 7, ORDER), (2, 9, WIDER))), NOW)
+    assert handler.wake(state, NOW) == until
+    late = NOW + DRIFT_GRACE * 3
+    state, out = handler.handle(state, message(Tick(at=late)), late)
+    assert out == []
+    # The import stopped before version 2: once its deadline passed, version 2 is drift.
+    state, out = handler.handle(state, message(Tick(at=until)), until)
+    assert [b.details["version"] for b in emitted(out, SlaBreach)] == ["2"]
+
+
+def test_no_port_may_govern_meshgovs_own_event_subjects() -> None:
+    handler = subjects.SubjectsHandler("mesh.")
+    text = example_descriptor(schema=ORDER).replace(
+        '      location: "kafka://orders-events"\n',
+        '      location: "kafka://orders-events"\n      subject: "mesh.verdicts-value"\n',
+    )
+    reg = registration(text, "orders-daily-aggregated")
+    _, out = handler.handle(subjects.Subjects(), message(accepted(reg, NOW)), NOW)
+    assert out == []

@@ -236,7 +236,7 @@ function renderRegister(main) {
   const submit = el("button", { id: "register-submit", text: "Register", onclick: async () => {
     result.hidden = false;
     result.replaceChildren(el("p", { text: "Publishing to mesh.registrations…" }));
-    const response = await fetch("/api/register", { method: "POST", headers: { "Content-Type": "application/yaml" }, body: text.value });
+    const response = await fetch("/api/register", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ descriptor: text.value }) });
     const body = await response.json();
     if (!response.ok) {
       result.replaceChildren(el("p", { class: "decision-REJECTED", text: body.error.split("\n")[0] }),
