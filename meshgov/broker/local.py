@@ -20,6 +20,7 @@ from pathlib import Path
 
 from meshgov.broker.errors import BrokerError
 from meshgov.broker.jars import ensure_kafka_jars, log4j_config
+from meshgov.broker.security import BrokerSecurity
 from meshgov.broker.tools import find_java, reap, running_with
 from meshgov.kafka.clients import KafkaClients
 from meshgov.settings import Settings
@@ -73,9 +74,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when a broker at `bootstrap` answers a metadata request with itself in it."""
-    admin = KafkaClients(Settings(bootstrap=bootstrap)).admin(log_level=0, logger=_SILENT)
+def answers_metadata(
+    bootstrap: str, timeout: float = 2.0, properties: dict[str, str] | None = None
+) -> bool:
+    """True when a broker at `bootstrap` answers a metadata request with itself in it
+    (asked with these client `properties`)."""
+    settings = Settings(bootstrap=bootstrap, kafka=properties or {})
+    admin = KafkaClients(settings).admin(log_level=0, logger=_SILENT)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except Exception:  # noqa: BLE001 - any failure means "not ready yet"
@@ -111,8 +116,11 @@ class LocalBroker:
         java_home: Path | None = None,
         node_id: int = 1,
         quorum: Quorum | None = None,
+        secure: bool = False,
     ) -> None:
         self.node_id = node_id
+        # SASL_SSL, SCRAM and ACLs (meshgov.broker.security); its secrets beside the data
+        self.security = BrokerSecurity.ensure(data_dir / "security") if secure else None
         self.quorum = quorum
         self.java_home = java_home
         self.data_dir = data_dir
@@ -174,7 +182,13 @@ class LocalBroker:
         if self.quorum is not None:
             del properties["controller.quorum.bootstrap.servers"]
             properties["controller.quorum.voters"] = self.quorum.voters
+        if self.security is not None:
+            properties |= self.security.server_properties(self.port, self.controller_port)
         return properties
+
+    def client_properties(self) -> dict[str, str]:
+        """What a client needs besides the bootstrap servers: the super user's, if secured."""
+        return {} if self.security is None else self.security.client_properties()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -240,6 +254,8 @@ class LocalBroker:
         self._state_file.write_text(
             json.dumps({"pid": process.pid, "bootstrap": self.bootstrap}) + "\n"
         )
+        if self.security is not None:
+            self.security.write_client_properties()
         return process
 
     def wait_ready(self, timeout: float = 90.0) -> BrokerStatus:
@@ -302,6 +318,7 @@ class LocalBroker:
                 "-c",
                 str(self._properties_file),
                 *(["--standalone"] if self.quorum is None else []),
+                *(self.security.format_arguments() if self.security is not None else []),
             ],
             capture_output=True,
             text=True,
@@ -327,7 +344,7 @@ class LocalBroker:
                 )
             if pid is not None and not self._is_our_process(pid):
                 raise BrokerError(f"the Kafka broker (pid {pid}) is gone:\n{self._log_tail()}")
-            if answers_metadata(self.bootstrap, timeout=1.0):
+            if answers_metadata(self.bootstrap, 1.0, self.client_properties()):
                 return
             time.sleep(0.2)
         raise BrokerError(

@@ -8,6 +8,7 @@ import traceback
 import click
 
 from meshgov import __version__
+from meshgov.cli.acls import acls
 from meshgov.cli.broker import broker
 from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
@@ -32,6 +33,7 @@ def cli() -> None:
     """meshgov: data product contracts, enforced on Apache Kafka."""
 
 
+cli.add_command(acls)
 cli.add_command(broker)
 cli.add_command(catalog)
 cli.add_command(check)

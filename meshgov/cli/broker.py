@@ -13,15 +13,26 @@ from meshgov.cli.errors import reported_errors
 from meshgov.settings import Settings
 
 
-def _broker(data_dir: Path | None, port: int, controller_port: int) -> LocalBroker:
+def _broker(
+    data_dir: Path | None, port: int, controller_port: int, secure: bool = False
+) -> LocalBroker:
     settings = Settings.load()
     return LocalBroker(
-        data_dir or settings.home / "kafka",
+        data_dir or settings.home / ("kafka-secure" if secure else "kafka"),
         settings.cache,
         port,
         controller_port,
         java_home=settings.java_home,
+        secure=secure,
     )
+
+
+_secure = click.option(
+    "--secure",
+    is_flag=True,
+    help="SASL_SSL (SCRAM-SHA-512) with TLS certificates for loopback and ACLs enforced; "
+    "data in $MESHGOV_HOME/kafka-secure.",
+)
 
 
 def _cluster(data_dir: Path | None, nodes: int, port: int, heap: str) -> LocalCluster:
@@ -62,6 +73,7 @@ def broker() -> None:
     help="Nodes of one KRaft quorum (3: replication factor 3, min.insync.replicas 2); node i "
     "listens on --port + 2(i-1), its controller on the port after.",
 )
+@_secure
 def start(
     data_dir: Path | None,
     port: int,
@@ -69,8 +81,11 @@ def start(
     heap: str,
     timeout: float,
     nodes: int,
+    secure: bool,
 ) -> None:
     """Start the broker (fetching Kafka on first use) and wait until it answers."""
+    if nodes > 1 and secure:
+        raise click.BadParameter("--secure runs one node", param_hint="--nodes")
     if nodes > 1:
         cluster = _cluster(data_dir, nodes, port, "384m" if heap == "512m" else heap)
         with reported_errors():
@@ -82,7 +97,7 @@ def start(
         )
         click.echo(f"bootstrap servers: {cluster.bootstrap}")
         return
-    node = _broker(data_dir, port, controller_port)
+    node = _broker(data_dir, port, controller_port, secure)
     node.heap = heap
     with reported_errors():
         already = node.status().running
@@ -91,11 +106,17 @@ def start(
     state = "already running" if already else f"started in {time.monotonic() - began:.1f}s"
     click.echo(f"Kafka {KAFKA_VERSION} {state} (pid {status.pid}), data in {status.data_dir}")
     click.echo(f"bootstrap servers: {status.bootstrap}")
+    if node.security is not None:
+        click.echo(
+            f"SASL_SSL; the super user's client properties (administration only): "
+            f"MESHGOV_CLIENT_CONFIG={node.security.client_properties_file}"
+        )
 
 
 @broker.command()
 @_data_dir
-def stop(data_dir: Path | None) -> None:
+@_secure
+def stop(data_dir: Path | None, secure: bool) -> None:
     """Stop the broker, and the nodes of a cluster started with --nodes, gracefully; the
     data stays for the next start."""
     settings = Settings.load()
@@ -105,15 +126,16 @@ def stop(data_dir: Path | None) -> None:
             LocalCluster(d, settings.cache).stop() for d in clusters if LocalCluster.exists(d)
         )
         if data_dir is None or not LocalCluster.exists(data_dir):
-            stopped = _broker(data_dir, 9092, 9093).stop() or stopped
+            stopped = _broker(data_dir, 9092, 9093, secure).stop() or stopped
     click.echo("broker stopped" if stopped else "broker was not running")
 
 
 @broker.command()
 @_data_dir
-def status(data_dir: Path | None) -> None:
+@_secure
+def status(data_dir: Path | None, secure: bool) -> None:
     """Say whether the broker runs and where; exit 1 when it does not."""
-    current = _broker(data_dir, 9092, 9093).status()
+    current = _broker(data_dir, 9092, 9093, secure).status()
     if current.running:
         click.echo(
             f"running (pid {current.pid}) at {current.bootstrap}, data in {current.data_dir}"

@@ -45,8 +45,10 @@ class TopicAdmin:
         specs: Iterable[TopicSpec] = MESH_TOPICS,
         partitions: int = 3,
         replication_factor: int = 1,
+        reconcile: bool = True,
     ) -> list[TopicReport]:
-        """Create missing topics; bring the configs of existing ones to the spec.
+        """Create missing topics; bring the configs of existing ones to the spec (unless
+        not `reconcile`: an administrator's work, which needs their rights).
 
         A partition count that differs is reported, never changed: repartitioning a keyed
         topic moves products between partitions and breaks per-product ordering."""
@@ -60,7 +62,11 @@ class TopicAdmin:
         for spec in specs:
             if spec.name in existing:
                 count = len(existing[spec.name].partitions)
-                reports[spec.name] = self._reconcile(spec, count, partitions)
+                reports[spec.name] = (
+                    self._reconcile(spec, count, partitions)
+                    if reconcile
+                    else TopicReport(spec.name, TopicAction.UNCHANGED, count)
+                )
         return [reports[s.name] for s in specs]
 
     def _configs(self, spec: TopicSpec, replication_factor: int) -> dict[str, str]:

@@ -82,6 +82,21 @@ class Signer(_Model):
     domain_claim: str = "domain"
 
 
+class DomainPrincipal(_Model):
+    principal: str = Field(pattern=r"^User:.+")  # the domain's producer
+    topics: list[str] = Field(default_factory=list)  # prefixes of its product topics
+
+
+class Principals(_Model):
+    """Who is who on a secured cluster (meshgov acls plan|apply derives the ACLs)."""
+
+    processors: dict[str, str] = Field(default_factory=dict)  # default User:meshgov-<name>
+    domains: dict[str, DomainPrincipal] = Field(default_factory=dict)
+    consumers: list[str] = Field(default_factory=list)
+    dashboard: str | None = None  # reads like a consumer, writes registrations
+    catalog: str | None = None  # the catalog API: reads like a consumer
+
+
 class GlobalPolicy(_Model):
     """The federated rules. An empty section imposes nothing."""
 
@@ -95,6 +110,7 @@ class GlobalPolicy(_Model):
     require_signed_registrations: bool = False
     signers: list[Signer] = Field(default_factory=list)
     max_signature_lifetime_seconds: int = Field(86_400, gt=0)
+    principals: Principals = Principals()
 
     def transfer_for(self, product: str, owner: str) -> Transfer | None:
         for transfer in self.transfers:

@@ -78,4 +78,5 @@ PROCESSOR = Processor(
     handler=_handler,
     signals=True,
     timed=True,
+    outputs=(CATALOG,),
 )

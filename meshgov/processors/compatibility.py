@@ -45,4 +45,5 @@ PROCESSOR = Processor(
     state=SchemaHistory,
     inputs={REGISTRATIONS: Registration, VERDICTS: Verdict},
     handler=_handler,
+    outputs=(CHECK_RESULTS,),
 )

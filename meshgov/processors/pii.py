@@ -202,4 +202,9 @@ PROCESSOR = Processor(
     signals=True,
     timed=True,
     sidecars=(_port_reader,),
+    outputs=(
+        CHECK_RESULTS,
+        SLA_BREACHES,
+    ),
+    reads_ports=True,
 )

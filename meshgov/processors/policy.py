@@ -73,4 +73,5 @@ PROCESSOR = Processor(
     state=OwnerBinding,
     inputs={REGISTRATIONS: Registration, VERDICTS: Verdict},
     handler=_handler,
+    outputs=(CHECK_RESULTS,),
 )

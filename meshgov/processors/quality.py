@@ -378,4 +378,9 @@ PROCESSOR = Processor(
     signals=True,
     timed=True,
     sidecars=(_port_reader,),
+    outputs=(
+        SLA_BREACHES,
+        DEAD_LETTERS,
+    ),
+    reads_ports=True,
 )

@@ -35,7 +35,7 @@ from meshgov.codec import DecodeError
 from meshgov.errors import PlatformUnavailableError
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
-from meshgov.kafka.topics import DEAD_LETTERS, MESH_TOPICS
+from meshgov.kafka.topics import DEAD_LETTERS
 from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Effect, Emit, Output
@@ -182,13 +182,20 @@ def _stop_starting(signum: int, frame: Any) -> None:
 
 
 def ensure_topics(processor: Processor[Any], settings: Settings, clients: KafkaClients) -> None:
-    """The mesh topics and the processor's own, created or brought to their configs before
-    the processor is built (its store needs co-partitioned inputs); changelog topics are
-    Quix Streams' to create."""
-    TopicAdmin(clients).ensure(
-        [*settings.topic_specs(), *processor.internal_topics(settings)],
+    """The mesh topics the processor reads and writes, created if missing, and its own,
+    created or brought to their configs, before the processor is built (its store needs
+    co-partitioned inputs); changelog topics are Quix Streams' to create. Only what its
+    principal may see and change on a cluster with ACLs (meshgov.kafka.acls)."""
+    used = {settings.topic(t) for t in (*processor.inputs, *processor.outputs, DEAD_LETTERS)}
+    admin = TopicAdmin(clients)
+    admin.ensure(
+        [s for s in settings.topic_specs() if s.name in used],
         settings.partitions,
         settings.replication_factor,
+        reconcile=False,
+    )
+    admin.ensure(
+        processor.internal_topics(settings), settings.partitions, settings.replication_factor
     )
 
 
@@ -235,13 +242,16 @@ class ProcessorApp(Generic[S]):
             lambda value, key, timestamp, headers: self._topic(value.topic),
             key=lambda value: value.key,
         )
-        for name in (
-            self.settings.topic(DEAD_LETTERS),
-            *(self.settings.topic(spec.name) for spec in MESH_TOPICS),
-        ):
-            self._topic(name)
+        # Every topic it may write to, known before the stream starts (and no other: a
+        # principal may describe only its own topics on a cluster with ACLs).
+        for name in (DEAD_LETTERS, *self.processor.outputs):
+            self._topic(self.settings.topic(name))
+        if self.processor.signals or self.processor.timed:
+            self._topic(self.processor.signals_topic(self.settings))
         if self.processor.timed:
             self._topic(self.processor.schedule_topic(self.settings))
+        if self.processor.effects:
+            self._topic(self.processor.effects_topic(self.settings))
 
     # -- one record ------------------------------------------------------------------------
 

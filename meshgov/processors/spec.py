@@ -67,11 +67,13 @@ class Processor(Generic[S]):
     state: type[S]
     inputs: Mapping[str, type[Event]]
     handler: Callable[[Settings], Handler[S]]
+    outputs: tuple[str, ...] = ()  # the mesh topics its handler emits to (and dead letters)
     signals: bool = False  # reads its own signals topic
     timed: bool = False  # its handler is Timed: a ticker and a schedule topic
     effects: bool = False  # its handler returns Effects, applied from its effects topic
     needs_registry: bool = False  # run under `meshgov up` only with a Schema Registry
     sidecars: Sequence[Callable[[Settings, KafkaClients], Sidecar]] = field(default=())
+    reads_ports: bool = False  # reads accepted products' streaming ports (any topic)
 
     def input_topics(self, settings: Settings) -> list[str]:
         """Every topic its stream reads."""

@@ -153,4 +153,5 @@ PROCESSOR = Processor(
     effects=True,
     needs_registry=True,
     sidecars=(_applier, _watcher),
+    outputs=(SLA_BREACHES,),
 )

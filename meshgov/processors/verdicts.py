@@ -116,4 +116,5 @@ PROCESSOR = Processor(
     inputs={REGISTRATIONS: Registration, CHECK_RESULTS: CheckResult},
     handler=_handler,
     timed=True,
+    outputs=(VERDICTS,),
 )

@@ -1,0 +1,213 @@
+"""A secured local broker: SASL_SSL for clients, with SCRAM-SHA-512 credentials, TLS
+certificates that meshgov generates for loopback (a CA of its own and a server certificate
+for 127.0.0.1 and localhost, PEM files Kafka reads as they are), and KRaft's
+StandardAuthorizer with one super user, for administration only. The controller listener
+takes SASL PLAIN on loopback (SCRAM credentials live in the metadata a controller must
+first read).
+
+Everything a client needs is written to `client.properties` beside the broker's data, in
+Kafka's own property names: point MESHGOV_CLIENT_CONFIG at it to administer the cluster."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
+
+ADMIN = "meshgov-admin"
+MECHANISM = "SCRAM-SHA-512"
+VALIDITY = datetime.timedelta(days=825)
+
+
+@dataclass(frozen=True)
+class BrokerSecurity:
+    """The secrets of one secured broker's data directory, made once and kept there."""
+
+    directory: Path
+    admin_password: str
+    controller_password: str
+
+    @property
+    def ca_file(self) -> Path:
+        return self.directory / "ca.pem"
+
+    @property
+    def keystore_file(self) -> Path:
+        return self.directory / "server.pem"
+
+    @property
+    def client_properties_file(self) -> Path:
+        return self.directory / "client.properties"
+
+    @classmethod
+    def ensure(cls, directory: Path) -> BrokerSecurity:
+        """The directory's secrets, generated (passwords, CA, server certificate) if absent."""
+        directory.mkdir(parents=True, exist_ok=True)
+        state = directory / "secrets.json"
+        if state.exists():
+            saved = json.loads(state.read_text())
+            security = cls(directory, saved["admin_password"], saved["controller_password"])
+        else:
+            security = cls(directory, secrets.token_urlsafe(24), secrets.token_urlsafe(24))
+            _write_private(
+                state,
+                json.dumps(
+                    {
+                        "admin_password": security.admin_password,
+                        "controller_password": security.controller_password,
+                    }
+                ).encode(),
+            )
+        if not security.keystore_file.exists():
+            ca_pem, keystore_pem = loopback_certificates()
+            security.ca_file.write_bytes(ca_pem)
+            _write_private(security.keystore_file, keystore_pem)
+        return security
+
+    def client_properties(self, user: str = ADMIN, password: str | None = None) -> dict[str, str]:
+        return {
+            "security.protocol": "SASL_SSL",
+            "sasl.mechanism": MECHANISM,
+            "sasl.username": user,
+            "sasl.password": password if password is not None else self.admin_password,
+            "ssl.ca.location": str(self.ca_file),
+        }
+
+    def write_client_properties(self) -> Path:
+        lines = [f"{k}={v}" for k, v in self.client_properties().items()]
+        _write_private(
+            self.client_properties_file,
+            (
+                "# The secured local broker's super user: administration only.\n"
+                + "\n".join(lines)
+                + "\n"
+            ).encode(),
+        )
+        return self.client_properties_file
+
+    def server_properties(self, port: int, controller_port: int) -> dict[str, str]:
+        scram = (
+            f"org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{ADMIN}" password="{self.admin_password}";'
+        )
+        plain = (
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="controller" password="{self.controller_password}" '
+            f'user_controller="{self.controller_password}";'
+        )
+        return {
+            "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scram,
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": plain,
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.keystore_file),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.ca_file),
+            "ssl.endpoint.identification.algorithm": "https",
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users": f"User:{ADMIN};User:controller",
+            "allow.everyone.if.no.acl.found": "false",
+        }
+
+    def format_arguments(self) -> list[str]:
+        """kafka-storage format's: the super user's SCRAM credential in the first metadata."""
+        return ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={self.admin_password}]"]
+
+
+def loopback_certificates() -> tuple[bytes, bytes]:
+    """A new CA (PEM) and a server keystore (PEM: the unencrypted PKCS#8 key, then the
+    certificate and the CA's) for 127.0.0.1 and localhost."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "meshgov local CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + VALIDITY)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    ca_pem = ca.public_bytes(pem)
+    keystore = (
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        + server.public_bytes(pem)
+        + ca_pem
+    )
+    return ca_pem, keystore
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_bytes(data)
+
+
+def upsert_scram_users(admin: AdminClient, users: dict[str, str], timeout: float = 30.0) -> None:
+    """Create or change SCRAM-SHA-512 credentials (user -> password) through the admin API."""
+    from confluent_kafka.admin import (
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialUpsertion,
+    )
+
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    futures = admin.alter_user_scram_credentials(
+        [
+            UserScramCredentialUpsertion(user, info, password.encode())
+            for user, password in users.items()
+        ],
+        request_timeout=timeout,
+    )
+    for future in futures.values():
+        future.result()

@@ -1,0 +1,66 @@
+"""The mesh's least-privilege ACLs, derived from the policy's principals without a cluster."""
+
+from __future__ import annotations
+
+from meshgov.kafka.acls import Acl, desired_acls, diff, managed_principals
+from meshgov.models.policy import DomainPrincipal, Principals
+from meshgov.settings import Settings
+
+SETTINGS = Settings(bootstrap="127.0.0.1:9092", topic_prefix="p.")
+PRINCIPALS = Principals(
+    domains={"orders": DomainPrincipal(principal="User:orders", topics=["orders-"])},
+    consumers=["User:analytics"],
+    dashboard="User:dashboard",
+)
+
+
+def of(principal: str) -> set[tuple[str, str, str, str]]:
+    return {
+        (a.operation, a.resource, a.pattern, a.name)
+        for a in desired_acls(SETTINGS, PRINCIPALS)
+        if a.principal == principal
+    }
+
+
+def test_a_domain_producer_writes_registrations_outputs_and_its_topics_only() -> None:
+    orders = of("User:orders")
+    assert ("WRITE", "TOPIC", "LITERAL", "p.mesh.registrations") in orders
+    assert ("WRITE", "TOPIC", "LITERAL", "p.mesh.outputs") in orders
+    assert ("WRITE", "TOPIC", "PREFIXED", "orders-") in orders
+    assert ("READ", "TOPIC", "LITERAL", "p.mesh.verdicts") in orders  # waits for its verdict
+    assert not any(op == "WRITE" and name.startswith("p.mesh.v") for op, _, _, name in orders)
+    assert not any(op == "ALL" for op, *_ in orders)
+
+
+def test_each_processor_writes_only_what_it_emits() -> None:
+    verdicts = of("User:meshgov-verdicts")
+    writes = {name for op, res, pat, name in verdicts if op == "WRITE"}
+    assert writes == {"p.mesh.verdicts", "p.mesh.dead-letters"}
+    assert ("READ", "GROUP", "PREFIXED", "p.meshgov-verdicts") in verdicts
+    assert ("ALL", "TOPIC", "PREFIXED", "changelog__p.meshgov-verdicts") in verdicts
+    compatibility = of("User:meshgov-compatibility")
+    assert {n for op, _, _, n in compatibility if op == "WRITE"} == {
+        "p.mesh.check-results",
+        "p.mesh.dead-letters",
+    }
+    assert ("READ", "TOPIC", "LITERAL", "*") not in compatibility
+    assert ("READ", "TOPIC", "LITERAL", "*") in of("User:meshgov-quality")  # product topics
+
+
+def test_consumers_read_verdicts_breaches_and_the_catalog() -> None:
+    assert {n for op, res, _, n in of("User:analytics") if op == "READ" and res == "TOPIC"} == {
+        "p.mesh.verdicts",
+        "p.mesh.sla-breaches",
+        "p.mesh.catalog",
+    }
+    assert ("WRITE", "TOPIC", "LITERAL", "p.mesh.registrations") in of("User:dashboard")
+
+
+def test_only_acls_of_managed_principals_are_removed() -> None:
+    desired = desired_acls(SETTINGS, PRINCIPALS)
+    foreign = Acl("User:someone-else", "TOPIC", "LITERAL", "theirs", "READ")
+    stale = Acl("User:orders", "TOPIC", "LITERAL", "p.mesh.verdicts", "WRITE")
+    missing = next(iter(sorted(desired)))
+    current = (desired - {missing}) | {foreign, stale}
+    add, remove = diff(desired, current, managed_principals(SETTINGS, PRINCIPALS))
+    assert (add, remove) == ({missing}, {stale})
