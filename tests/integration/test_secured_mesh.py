@@ -53,7 +53,12 @@ class SecuredMesh:
             "sasl.username": user,
             "sasl.password": self.passwords[user],
         }
-        return self.admin.model_copy(update={"kafka": properties})
+        return Settings(
+            bootstrap=self.admin.bootstrap,
+            topic_prefix=self.admin.topic_prefix,
+            kafka=properties,
+            required_checks=self.admin.required_checks,
+        )
 
     def client_config(self, user: str) -> Path:
         path = self.home / f"{user}.properties"
