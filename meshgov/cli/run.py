@@ -12,7 +12,10 @@ from meshgov.cli.errors import EXIT_ERROR, reported_errors
 from meshgov.cli.options import mesh_settings
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.topics import CATALOG, REGISTRATIONS, SLA_BREACHES, VERDICTS
 from meshgov.settings import Settings
+
+DASHBOARD_TOPICS = (CATALOG, VERDICTS, SLA_BREACHES, REGISTRATIONS)
 
 
 @click.command()
@@ -46,9 +49,13 @@ def run(
     if processor == "dashboard":
         from meshgov.dashboard.server import serve
 
-        with reported_errors():
+        used = {settings.topic(t) for t in DASHBOARD_TOPICS}
+        with reported_errors():  # only what it uses, as on a cluster with ACLs it may
             TopicAdmin(clients).ensure(
-                settings.topic_specs(), settings.partitions, settings.replication_factor
+                [s for s in settings.topic_specs() if s.name in used],
+                settings.partitions,
+                settings.replication_factor,
+                reconcile=False,
             )
         try:
             serve(settings, host, port, ready=click.echo)

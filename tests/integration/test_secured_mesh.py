@@ -11,6 +11,9 @@ import os
 import secrets
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,16 +29,18 @@ from meshgov.client import register_data_product
 from meshgov.kafka.acls import Acl, AclAdmin
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients, read_to_end
-from meshgov.kafka.topics import VERDICTS
-from meshgov.models.events import Decision, Verdict
+from meshgov.kafka.topics import REGISTRATIONS, VERDICTS, TopicSpec
+from meshgov.models.events import Decision, Registration, Verdict
 from meshgov.settings import Settings
+from meshgov.signing import new_key
 from tests.support.descriptors import example_descriptor
 from tests.support.mesh import accepted, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
-PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog")
+PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog", "quality")
+TOKEN = "dashboard-token-of-alice-0123456789"
 SCHEMA = {"type": "record", "name": "O", "fields": [{"name": "order_id", "type": "string"}]}
 
 
@@ -107,25 +112,30 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredMesh]:
             required_checks=("compatibility", "pii", "policy"),
         )
         TopicAdmin(KafkaClients(admin)).ensure(admin.topic_specs(), admin.partitions)
-        users = [*(f"meshgov-{p}" for p in PROCESSORS), "orders-producer", "analytics"]
+        users = [
+            *(f"meshgov-{p}" for p in PROCESSORS),
+            "orders-producer",
+            "analytics",
+            "meshgov-dashboard",
+        ]
         passwords = {user: secrets.token_urlsafe(16) for user in users}
         upsert_scram_users(KafkaClients(admin).admin(), passwords)
+        pem, jwks = new_key("dashboard")
+        (home / "dashboard.private.pem").write_bytes(pem)
+        (home / "dashboard.jwks.json").write_text(json.dumps(jwks))
         policy = home / "policy.yaml"
-        policy.write_text(
-            json.dumps(
-                {
-                    "principals": {
-                        "domains": {
-                            "orders": {
-                                "principal": "User:orders-producer",
-                                "topics": ["sec-orders"],
-                            }
-                        },
-                        "consumers": ["User:analytics"],
-                    }
-                }
-            )
-        )
+        document = {
+            "principals": {
+                "domains": {
+                    "orders": {"principal": "User:orders-producer", "topics": ["sec-orders"]}
+                },
+                "consumers": ["User:analytics"],
+                "dashboard": "User:meshgov-dashboard",
+            },
+            # what the dashboard submits carries its signature, verified like any other
+            "signers": [{"name": "dashboard", "jwks": "dashboard.jwks.json", "domains": ["*"]}],
+        }
+        policy.write_text(json.dumps(document))
         mesh = SecuredMesh(broker, admin, passwords, policy, home)
         applied = mesh.meshgov("acls", "apply", "--policy", str(policy))
         assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -144,6 +154,7 @@ def processors(secured: SecuredMesh) -> Iterator[list[ProcessorProcess]]:
             {
                 "MESHGOV_CLIENT_CONFIG": str(secured.client_config(f"meshgov-{name}")),
                 "MESHGOV_REQUIRED_CHECKS": "compatibility,pii,policy",
+                "MESHGOV_POLICY": str(secured.policy),
             },
         )
         for name in PROCESSORS
@@ -166,8 +177,10 @@ def test_each_client_connects_as_its_own_principal_and_the_mesh_decides(
     text = example_descriptor(name="sec-orders", topic="sec-orders-events", schema=SCHEMA)
     verdict = register_data_product(text, producer, "alice@company.com", timeout=90)
     assert verdict.decision is Decision.ACCEPTED, [(p.name, p.log_tail(20)) for p in processors]
-    catalog = read_catalog(secured.as_user("analytics"))
-    assert catalog.get("sec-orders") is not None
+    deadline = time.monotonic() + 30
+    while read_catalog(secured.as_user("analytics")).get("sec-orders") is None:
+        assert time.monotonic() < deadline, "the catalog never listed sec-orders"
+        time.sleep(0.5)
 
     tailed = secured.meshgov(
         "tail",
@@ -217,3 +230,120 @@ def test_acls_plan_shows_nothing_after_apply_and_exactly_what_was_removed(
     restored = secured.meshgov("acls", "apply", "--policy", str(secured.policy))
     assert restored.returncode == 0, restored.stderr
     assert "1 added, 0 removed" in restored.stdout
+
+
+def test_breaches_reach_consumers_and_the_dashboard_takes_only_authenticated_writes(
+    secured: SecuredMesh, processors: list[ProcessorProcess]
+) -> None:
+    producer = secured.as_user("orders-producer")
+    topic = "sec-orders-stream"
+    TopicAdmin(KafkaClients(secured.admin)).ensure([TopicSpec(topic, None)], 1)
+    text = example_descriptor(name="sec-stream", topic=topic, schema=SCHEMA)
+    verdict = register_data_product(text, producer, "alice@company.com", timeout=90)
+    assert verdict.decision is Decision.ACCEPTED
+    # The team writes a record that is not its schema: the quality processor's breach
+    # reaches a consumer.
+    time.sleep(3)  # the quality processor's reader takes up the accepted port
+    writer = KafkaClients(producer).producer()
+    writer.produce(topic, value=b"\xff not avro")
+    assert writer.flush(30) == 0
+    tailed = secured.meshgov(
+        "tail",
+        "breaches",
+        "--from-beginning",
+        "--json",
+        "--product",
+        "sec-stream",
+        "--max-events",
+        "1",
+        "--idle-timeout",
+        "60",
+        user="analytics",
+    )
+    assert tailed.returncode == 0, tailed.stderr + processors[-1].log_tail(30)
+    [breach] = [json.loads(line) for line in tailed.stdout.splitlines()]
+    assert (breach["kind"], breach["state"]) == ("SCHEMA_VIOLATION", "OPEN")
+
+    # The dashboard, as its own principal, behind bearer tokens, signing what it submits.
+    tokens = secured.home / "tokens"
+    tokens.write_text(f"{TOKEN} alice@company.com\n")
+    port = free_port()
+    dashboard = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "meshgov",
+            "run",
+            "dashboard",
+            "--port",
+            str(port),
+            "--bootstrap-servers",
+            secured.admin.bootstrap,
+            "--topic-prefix",
+            secured.admin.topic_prefix,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "MESHGOV_CLIENT_CONFIG": str(secured.client_config("meshgov-dashboard")),
+            "MESHGOV_DASHBOARD_TOKENS_FILE": str(tokens),
+            "MESHGOV_DASHBOARD_SIGNING_KEY": str(secured.home / "dashboard.private.pem"),
+        },
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while ask(f"{base}/healthz")[0] != 200:
+            assert dashboard.poll() is None, "the dashboard exited"
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        assert ask(f"{base}/api/state")[0] == 401
+        name = "sec-dash"
+        body = json.dumps(
+            {"descriptor": example_descriptor(name=name, topic="sec-orders-dash", schema=SCHEMA)}
+        ).encode()
+        json_type = {"Content-Type": "application/json"}
+        assert ask(f"{base}/api/register", body, json_type)[0] == 401
+        status, answer = ask(
+            f"{base}/api/register", body, {**json_type, "Authorization": f"Bearer {TOKEN}"}
+        )
+        assert status == 202, answer
+        registration_id = json.loads(answer)["registration_id"]
+        assert ask(f"{base}/api/state", None, {"Authorization": f"Bearer {TOKEN}"})[0] == 200
+    finally:
+        dashboard.terminate()
+        dashboard.wait(30)
+    admin = KafkaClients(secured.admin)
+    decided = {}
+    deadline = time.monotonic() + 60
+    while registration_id not in decided and time.monotonic() < deadline:
+        for message in read_to_end(admin, secured.admin.topic(VERDICTS)):
+            found = admin.codec().decode(message.value() or b"", Verdict)
+            decided[found.registration_id] = found
+        time.sleep(0.5)
+    assert decided[registration_id].decision is Decision.ACCEPTED
+    assert decided[registration_id].submitted_by == "alice@company.com"
+    submitted = [
+        admin.codec().decode(m.value() or b"", Registration)
+        for m in read_to_end(admin, secured.admin.topic(REGISTRATIONS))
+    ]
+    [ours] = [r for r in submitted if r.registration_id == registration_id]
+    assert ours.signature is not None  # vouched for by the dashboard's key
+    # Nothing the unauthenticated request sent was published.
+    assert [r.product for r in submitted].count(name) == 1
+
+
+def ask(
+    url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, data=body, method="POST" if body else "GET", headers=headers or {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""

@@ -10,12 +10,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from meshgov.client import register_data_product
-from meshgov.client.registration import build_registration, publish
+from meshgov.client.registration import build_registration, publish, register_all
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.models.events import CheckResult, CheckStatus, Decision, Verdict
@@ -131,6 +132,20 @@ def test_only_a_registration_signed_for_its_domain_is_accepted_and_only_once(
     )
     assert foreign.decision is Decision.REJECTED
     assert "SIGNER_NOT_FOR_DOMAIN" in codes(foreign)
+
+    stale = sign(
+        build_registration(
+            example_descriptor(
+                name="signed-orders", topic="signed-orders-events", schema=SCHEMA, version="1.0.2"
+            ),
+            "alice@company.com",
+        ),
+        SigningKey.load(keys / "orders-key.private.pem"),
+        now=datetime.now(UTC) - timedelta(hours=1),  # its 10 minutes are long over
+    )
+    expired = register_all([stale], settings, timeout=60)[stale.registration_id]
+    assert expired.decision is Decision.REJECTED
+    assert "SIGNATURE_EXPIRED" in codes(expired)
 
     # The same signed registration sent twice: the copy is refused by the policy check.
     signed = sign(
