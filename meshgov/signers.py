@@ -5,7 +5,6 @@ fetched and cached by PyJWT's client; a fetch that fails is the platform's fault
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import jwt
@@ -37,24 +36,30 @@ class _UrlSigner:
             if kid is None:
                 return [TrustedKey(k.key, self.signer) for k in self.client.get_signing_keys()]
             return [TrustedKey(self.client.get_signing_key(kid).key, self.signer)]
-        except jwt.PyJWKClientConnectionError as error:
+        except jwt.PyJWKClientError as error:
+            if "Unable to find a signing key" in str(error):
+                return []  # no such key id: the signature does not verify
             raise PlatformUnavailableError(
                 f"the keys of signer {self.signer.name} ({self.signer.jwks}): {error}"
             ) from error
-        except jwt.PyJWKClientError:
-            return []  # no such key id: the signature does not verify
+        except (jwt.PyJWTError, ValueError, OSError) as error:  # an answer that is no JWKS
+            raise PlatformUnavailableError(
+                f"the keys of signer {self.signer.name} ({self.signer.jwks}): {error}"
+            ) from error
 
 
 def key_lookup(policy: GlobalPolicy, policy_path: str | None) -> KeyLookup:
+    """Teams' keys are always candidates; an identity provider's only for tokens it issued,
+    so its outage holds back nothing it did not sign."""
     base = Path(policy_path).parent if policy_path else Path.cwd()
-    signers: Sequence[_FileSigner | _UrlSigner] = [
-        _UrlSigner(s)
-        if s.jwks.startswith(("https://", "http://"))
-        else _FileSigner(s, base / s.jwks)
-        for s in policy.signers
-    ]
+    files = [_FileSigner(s, base / s.jwks) for s in policy.signers if "://" not in s.jwks]
+    urls = [_UrlSigner(s) for s in policy.signers if "://" in s.jwks]
 
-    def lookup(kid: str | None) -> list[TrustedKey]:
-        return [key for signer in signers for key in signer.find(kid)]
+    def lookup(kid: str | None, issuer: str | None) -> list[TrustedKey]:
+        found = [key for signer in files for key in signer.find(kid)]
+        for signer in urls:
+            if issuer is not None and signer.signer.issuer == issuer:
+                found += signer.find(kid)
+        return found
 
     return lookup

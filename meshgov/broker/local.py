@@ -217,6 +217,8 @@ class LocalBroker:
         java = find_java(self.java_home)
         libs = ensure_kafka_jars(self.cache_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.security is not None:
+            self.data_dir.chmod(0o700)
         self._write_properties()
         classpath = str(libs / "*")
         if not (self.log_dir / "meta.properties").exists():
@@ -297,6 +299,9 @@ class LocalBroker:
 
     def _write_properties(self) -> None:
         lines = [f"{k}={v}" for k, v in self.server_properties().items()]
+        # A secured node's holds its listeners' passwords: readable by its owner only.
+        self._properties_file.touch(mode=0o600, exist_ok=True)
+        self._properties_file.chmod(0o600)
         self._properties_file.write_text(
             "# Written by `meshgov broker start`; rewritten at each start.\n"
             + "\n".join(lines)

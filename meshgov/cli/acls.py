@@ -37,6 +37,11 @@ def _changes(settings: Settings, policy_path: str | None) -> tuple[AclAdmin, set
         sys.exit(EXIT_ERROR)
     principals = policy.principals
     admin = AclAdmin(KafkaClients(settings).admin())
+    try:
+        desired_acls(settings, principals)
+    except ValueError as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
     with reported_errors():
         add, remove = diff(
             desired_acls(settings, principals),

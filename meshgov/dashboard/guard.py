@@ -64,6 +64,8 @@ def read_tokens(path: Path) -> dict[str, str]:
                 f"or more"
             )
         users[hashlib.sha256(parts[0].encode()).hexdigest()] = parts[1]
+    if not users:  # configured but empty must not mean "no authentication"
+        raise ValueError(f"{path} holds no token: add lines 'TOKEN USER'")
     return users
 
 
@@ -78,6 +80,11 @@ def rules_for(
 ) -> AccessRules:
     """The rules of a dashboard bound to `bind_host:port`; ValueError for a non-loopback
     address without authentication."""
+    for proxy in trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(f"trusted proxy {proxy!r} is no address or network") from None
     rules = AccessRules(
         hosts=frozenset(
             f"{name}:{port}".lower()

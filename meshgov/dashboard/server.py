@@ -198,7 +198,9 @@ def make_server(
                     HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error), "problems": problems}
                 )
                 return
-            if signing_key is not None:
+            if signing_key is not None and rules.authenticating:
+                # Its key vouches only for users it authenticated, never for whoever
+                # reaches a loopback dashboard.
                 registration = sign(registration, signing_key)
             try:
                 publish(settings, registration)

@@ -86,6 +86,7 @@ def desired_acls(settings: Settings, principals: Principals) -> set[Acl]:
     acls: set[Acl] = set()
     for spec in PROCESSORS.values():
         acls |= processor_acls(settings, principals, spec)
+    _check_prefixes(settings, principals)
     for domain in principals.domains.values():
         acls |= _writes(domain.principal, [settings.topic(REGISTRATIONS), settings.topic(OUTPUTS)])
         acls |= {
@@ -102,6 +103,21 @@ def desired_acls(settings: Settings, principals: Principals) -> set[Acl]:
     if principals.dashboard:
         acls |= _writes(principals.dashboard, [settings.topic(REGISTRATIONS)])
     return acls
+
+
+def _check_prefixes(settings: Settings, principals: Principals) -> None:
+    """A domain's topic prefix may cover neither the mesh's topics nor meshgov's internal
+    ones, nor another domain's."""
+    reserved = [settings.topic("mesh."), settings.topic("meshgov-"), "changelog__"]
+    owned = [(name, p) for name, d in principals.domains.items() for p in d.topics]
+    for name, prefix in owned:
+        if not prefix or any(r.startswith(prefix) or prefix.startswith(r) for r in reserved):
+            raise ValueError(f"domain {name}: topic prefix {prefix!r} covers meshgov's topics")
+        for other, theirs in owned:
+            if other != name and (theirs.startswith(prefix) or prefix.startswith(theirs)):
+                raise ValueError(
+                    f"domain {name}: topic prefix {prefix!r} overlaps {other}'s {theirs!r}"
+                )
 
 
 def managed_principals(settings: Settings, principals: Principals) -> set[str]:

@@ -41,7 +41,12 @@ MESH_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         REGISTRATIONS,
         Registration,
-        {"cleanup.policy": "delete", "retention.ms": str(LONG_RETENTION_MS)},
+        # The broker's clock stamps each one: signatures are judged at when it arrived.
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(LONG_RETENTION_MS),
+            "message.timestamp.type": "LogAppendTime",
+        },
     ),
     TopicSpec(
         CHECK_RESULTS, CheckResult, {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}

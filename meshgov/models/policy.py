@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from meshgov.models.loading import validation_problems
 
@@ -79,7 +80,19 @@ class Signer(_Model):
     jwks: str
     domains: list[str] = Field(min_length=1)  # glob patterns: ["orders"], ["*"]
     issuer: str | None = None
+    audience: str | None = None  # an identity provider's tokens must be issued for meshgov
     domain_claim: str = "domain"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.jwks.startswith("http://"):
+            raise ValueError(f"signer {self.name}: a JWKS URL must be https, not {self.jwks}")
+        if self.jwks.startswith("https://") and (self.issuer is None or self.audience is None):
+            raise ValueError(
+                f"signer {self.name}: an identity provider's JWKS URL needs its issuer and the "
+                f"audience its tokens name for meshgov"
+            )
+        return self
 
 
 class DomainPrincipal(_Model):

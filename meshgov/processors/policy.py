@@ -21,9 +21,9 @@ from meshgov.signers import key_lookup
 class OwnerBinding(BaseModel):
     owner: str | None = None
     domain: str | None = None
-    # Signed registrations seen, by id: where each was read and until when its signature
-    # holds. The same id read elsewhere is a replay; read again at the same place, the
-    # same record after a restart.
+    # Signed registrations seen, by registration id and by token: where each was read and
+    # until when its signature holds. Either seen read elsewhere is a replay; read again at
+    # the same place, the same record after a restart.
     signed: dict[str, tuple[str, Millis]] = {}
 
 
@@ -42,17 +42,19 @@ class PolicyHandler:
                     if state.owner is not None and state.domain is not None
                     else None
                 )
-                vouched, findings = verify(registration, self.policy, self.keys, now)
-                signed = {k: v for k, v in state.signed.items() if v[1] + LEEWAY >= now}
+                # Judged at when the broker appended it (LogAppendTime), so a backlog or a
+                # replay after a restart decides as the first pass did.
+                arrived = message.at or now
+                vouched, findings = verify(registration, self.policy, self.keys, arrived)
+                signed = {k: v for k, v in state.signed.items() if v[1] + LEEWAY >= arrived}
                 if vouched is not None:
-                    seen = signed.get(registration.registration_id)
-                    if seen is not None and seen[0] != message.origin:
-                        findings = [replayed(registration.registration_id)]
-                    else:
-                        signed[registration.registration_id] = (
-                            message.origin,
-                            vouched.expires_at,
-                        )
+                    for used in (registration.registration_id, vouched.token_id):
+                        seen = signed.get(used)
+                        if seen is not None and seen[0] != message.origin:
+                            findings = [replayed(registration.registration_id)]
+                    if not findings:
+                        for used in (registration.registration_id, vouched.token_id):
+                            signed[used] = (message.origin, vouched.expires_at)
                 result = check_registration(registration, binding, self.policy, now, findings)
                 updated = state.model_copy(update={"signed": signed})
                 return updated, [Emit(CHECK_RESULTS, result)]

@@ -256,7 +256,12 @@ class ProcessorApp(Generic[S]):
     # -- one record ------------------------------------------------------------------------
 
     def _decode(
-        self, topic: str, key: bytes | None, value: bytes | None, origin: str = ""
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        origin: str = "",
+        at: datetime | None = None,
     ) -> Message:
         if key is None:
             raise DecodeError("the record has no key (keys name the data product)")
@@ -274,7 +279,7 @@ class ProcessorApp(Generic[S]):
                     f"the record key {product!r} is not the product {body.kafka_key()!r} of "
                     f"its {type(body).__name__}"
                 )
-        return Message(product, body, name, origin)
+        return Message(product, body, name, origin, at)
 
     def _step(
         self,
@@ -292,6 +297,7 @@ class ProcessorApp(Generic[S]):
                 key,
                 value,
                 f"{context.topic}[{context.partition}]@{context.offset}",
+                datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp > 0 else None,
             )
             stored = state.get(STATE_KEY)
             current = (

@@ -37,6 +37,7 @@ class Message:
     body: Event | Signal
     topic: str
     origin: str = ""  # topic[partition]@offset: a record read again has the same origin
+    at: datetime | None = None  # the record's timestamp
 
 
 class Handler(Protocol[S]):

@@ -347,3 +347,34 @@ def ask(
         return error.code, error.read()
     except OSError:
         return 0, b""
+
+
+def test_the_demo_runs_on_the_secured_broker(secured: SecuredMesh, tmp_path: Path) -> None:
+    """`meshgov demo` on SASL_SSL, its clients all configured from one properties file (the
+    administrator's: the demo creates its topics); without a registry, which it says."""
+    assert secured.broker.security is not None
+    summary = tmp_path / "summary.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meshgov",
+            "demo",
+            "--bootstrap-servers",
+            secured.admin.bootstrap,
+            "--summary-json",
+            str(summary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=420,
+        env={
+            **os.environ,
+            "MESHGOV_HOME": str(tmp_path / "home"),
+            "MESHGOV_CLIENT_CONFIG": str(secured.broker.security.client_properties_file),
+        },
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "no local Schema Registry on a SASL_SSL cluster" in run.stdout
+    assert "demo finished" in run.stdout
+    assert json.loads(summary.read_text())["breaches"] == {"opened": 4, "resolved": 2, "open": 2}

@@ -64,3 +64,20 @@ def test_only_acls_of_managed_principals_are_removed() -> None:
     current = (desired - {missing}) | {foreign, stale}
     add, remove = diff(desired, current, managed_principals(SETTINGS, PRINCIPALS))
     assert (add, remove) == ({missing}, {stale})
+
+
+def test_a_domain_prefix_may_not_cover_meshgovs_topics_or_another_domains() -> None:
+    import pytest
+
+    for topics in (["p.mesh"], ["p."], ["changelog__x"], [""]):
+        bad = Principals(domains={"orders": DomainPrincipal(principal="User:o", topics=topics)})
+        with pytest.raises(ValueError, match="covers meshgov's topics"):
+            desired_acls(SETTINGS, bad)
+    overlapping = Principals(
+        domains={
+            "orders": DomainPrincipal(principal="User:o", topics=["orders-"]),
+            "orders-eu": DomainPrincipal(principal="User:e", topics=["orders-eu-"]),
+        }
+    )
+    with pytest.raises(ValueError, match="overlaps"):
+        desired_acls(SETTINGS, overlapping)

@@ -79,3 +79,6 @@ def test_the_tokens_file_names_its_bad_line(tmp_path: Path) -> None:
         read_tokens(path)
     path.write_text(f"{TOKEN} ci-bot@company.com\n")
     assert read_tokens(path) == TOKENS
+    path.write_text(f"# {TOKEN} ci-bot@company.com\n")  # every token commented out
+    with pytest.raises(ValueError, match="holds no token"):
+        read_tokens(path)

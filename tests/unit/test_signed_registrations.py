@@ -155,6 +155,7 @@ def test_an_identity_providers_token_vouches_for_the_domains_in_its_claim(
                 "jwks": "idp.jwks.json",
                 "domains": ["*"],
                 "issuer": "https://idp.company.com",
+                "audience": "meshgov",
                 "domain_claim": "groups",
             }
         ],
@@ -163,10 +164,17 @@ def test_an_identity_providers_token_vouches_for_the_domains_in_its_claim(
     lookup = key_lookup(rules, str(tmp_path / "policy.yaml"))
     idp = SigningKey.load(tmp_path / "idp.private.pem", "idp-2026")
 
-    def token(groups: list[str], issuer: str = "https://idp.company.com") -> str:
+    def token(
+        groups: list[str],
+        issuer: str = "https://idp.company.com",
+        audience: str = "meshgov",
+        jti: str = "t-1",
+    ) -> str:
         claims = {
             "sub": "alice@company.com",
             "iss": issuer,
+            "aud": audience,
+            "jti": jti,
             "groups": groups,
             "iat": int(NOW.timestamp()),
             "exp": int(NOW.timestamp()) + 600,
@@ -180,3 +188,80 @@ def test_an_identity_providers_token_vouches_for_the_domains_in_its_claim(
     assert found(token(["orders", "sales"])) == []
     assert found(token(["sales"])) == ["SIGNATURE_CLAIM_MISMATCH"]
     assert found(token(["orders"], issuer="https://evil.example")) == ["SIGNATURE_INVALID"]
+    # A token the provider issued to another application is not one for meshgov.
+    assert found(token(["orders"], audience="some-other-app")) == ["SIGNATURE_INVALID"]
+
+    # One token, two registrations: the second is a replay of the token.
+    handler = PolicyHandler(rules, lookup)
+    state = OwnerBinding()
+    results = []
+    for index, origin in enumerate(("r[0]@1", "r[0]@2")):
+        reg = registration().model_copy(
+            update={"registration_id": f"reg-{index}", "signature": token(["orders"], jti="t-9")}
+        )
+        state, [out] = handler.handle(state, Message(reg.product, reg, "mesh", origin), NOW)
+        assert isinstance(out, Emit)
+        assert isinstance(out.event, CheckResult)
+        results.append([f.code for f in out.event.findings])
+    assert results == [[], ["REGISTRATION_REPLAYED"]]
+
+
+def test_the_outer_fields_of_a_registration_must_be_its_descriptors(
+    keys: dict[str, SigningKey], tmp_path: Path
+) -> None:
+    """An orders key signs a registration that says orders outside and carries payments'
+    descriptor inside: refused, so no signature moves a product to another domain."""
+    rules, path = policy(tmp_path)
+    handler = PolicyHandler(rules, key_lookup(rules, str(path)))
+    payments = example_descriptor().replace("orders-team@company.com", "payments-team@company.com")
+    reg = build_registration(payments, "alice@company.com").model_copy(
+        update={"domain": "orders", "owner": "orders-team@company.com", "submitted_at": NOW}
+    )
+    signed = sign(reg, keys["orders-1"], NOW)
+    _, [out] = handler.handle(OwnerBinding(), Message(signed.product, signed, "mesh", "r@1"), NOW)
+    assert isinstance(out, Emit)
+    assert isinstance(out.event, CheckResult)
+    assert out.event.status is CheckStatus.FAILED
+    assert {f.code for f in out.event.findings} == {"REGISTRATION_MISMATCH"}
+
+
+def test_a_key_of_another_type_under_the_same_id_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    _, ed_jwks = new_key("team", "EdDSA")
+    ec_pem, ec_jwks = new_key("team", "ES256")
+    (tmp_path / "ed.jwks.json").write_text(json.dumps(ed_jwks))
+    (tmp_path / "ec.jwks.json").write_text(json.dumps(ec_jwks))
+    (tmp_path / "ec.private.pem").write_bytes(ec_pem)
+    rules = GlobalPolicy.model_validate(
+        {
+            "signers": [
+                {"name": "ed", "jwks": "ed.jwks.json", "domains": ["orders"]},
+                {"name": "ec", "jwks": "ec.jwks.json", "domains": ["orders"]},
+            ]
+        }
+    )
+    lookup = key_lookup(rules, str(tmp_path / "policy.yaml"))
+    signed = sign(registration(), SigningKey.load(tmp_path / "ec.private.pem", "team"), NOW)
+    vouched, findings = verify(signed, rules, lookup, NOW)
+    assert findings == []
+    assert vouched is not None
+    assert vouched.signer == "ec"
+
+
+def test_signers_on_the_network_need_https_an_issuer_and_an_audience() -> None:
+    with pytest.raises(ValueError, match="must be https"):
+        GlobalPolicy.model_validate(
+            {"signers": [{"name": "idp", "jwks": "http://idp/jwks", "domains": ["*"]}]}
+        )
+    with pytest.raises(ValueError, match="audience"):
+        GlobalPolicy.model_validate(
+            {
+                "signers": [
+                    {
+                        "name": "idp",
+                        "jwks": "https://idp/jwks",
+                        "domains": ["*"],
+                        "issuer": "https://idp",
+                    }
+                ]
+            }
+        )

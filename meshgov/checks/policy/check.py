@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from meshgov.checks.policy.signature import consistency
 from meshgov.checks.registration import run_check
 from meshgov.models.descriptor import DataProduct
 from meshgov.models.events import CheckResult, CheckStatus, Finding, Registration
@@ -161,7 +162,11 @@ def check_registration(
         registration,
         CHECK_NAME,
         lambda product: check_product_policy(
-            product, registration.submitted_by, binding, policy, signature
+            product,
+            registration.submitted_by,
+            binding,
+            policy,
+            [*consistency(registration, product), *signature],
         ),
         now,
     )

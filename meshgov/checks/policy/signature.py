@@ -8,6 +8,7 @@ the signatures)."""
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 import jwt
 
+from meshgov.models.descriptor import DataProduct
 from meshgov.models.events import Finding, Registration
 from meshgov.models.policy import GlobalPolicy, Signer
 from meshgov.signing import ALGORITHMS, registration_digest
@@ -28,15 +30,17 @@ class TrustedKey:
     signer: Signer
 
 
-# The trusted keys with this key id (all of them for a token without one); raises
-# meshgov.errors.PlatformUnavailableError when an identity provider's keys cannot be fetched.
-KeyLookup = Callable[[str | None], Sequence[TrustedKey]]
+# The trusted keys with this key id (all of them for a token without one), a team's and
+# those of the identity provider that is the token's (unverified) issuer, if any; raises
+# meshgov.errors.PlatformUnavailableError when that provider's keys cannot be fetched.
+KeyLookup = Callable[[str | None, str | None], Sequence[TrustedKey]]
 
 
 @dataclass(frozen=True)
 class Vouched:
     signer: str
     expires_at: datetime
+    token_id: str  # what identifies the token itself: a second use of it is a replay
 
 
 def _finding(code: str, message: str) -> Finding:
@@ -78,7 +82,14 @@ def verify(
             )
         ]
     kid = header.get("kid")
-    candidates = keys(kid if isinstance(kid, str) else None)
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        return None, [_finding("SIGNATURE_INVALID", f"The signature's claims: {error}.")]
+    issuer = unverified.get("iss")
+    candidates = keys(
+        kid if isinstance(kid, str) else None, issuer if isinstance(issuer, str) else None
+    )
     claims: dict[str, Any] | None = None
     signer: Signer | None = None
     for candidate in candidates:
@@ -88,19 +99,20 @@ def verify(
                 candidate.key,
                 algorithms=[algorithm],
                 issuer=candidate.signer.issuer,
-                # Times are judged below against the processor's clock, with its leeway.
+                audience=candidate.signer.audience,
+                # Times are judged below against when the registration arrived.
                 options={
                     "verify_exp": False,
                     "verify_iat": False,
                     "verify_nbf": False,
-                    "verify_aud": False,
+                    "verify_aud": candidate.signer.audience is not None,
                     "require": ["sub", "iat", "exp"],
                 },
             )
             signer = candidate.signer
             break
-        except jwt.PyJWTError:
-            continue
+        except (jwt.PyJWTError, TypeError, ValueError):
+            continue  # another key, or a key of another type than the algorithm's
     if claims is None or signer is None:
         known = f"key id {kid!r}" if kid else "no key id"
         return None, [
@@ -184,7 +196,31 @@ def _judge(
         )
     if findings:
         return None, findings
-    return Vouched(signer.name, expires), []
+    token_id = claims.get("jti") if signer.issuer is not None else None
+    if not isinstance(token_id, str):
+        token_id = hashlib.sha256(str(registration.signature).encode()).hexdigest()
+    return Vouched(signer.name, expires, f"{signer.name}:{token_id}"), []
+
+
+def consistency(registration: Registration, product: DataProduct) -> list[Finding]:
+    """A registration says who it is for (product, domain, owner) beside its
+    descriptor: the two must agree, or a signature for one domain could carry another's
+    descriptor, and a verdict would record what the descriptor does not say."""
+    said = {
+        "product": (registration.product, product.name),
+        "domain": (registration.domain, product.domain),
+        "owner": (registration.owner, product.owner),
+    }
+    return [
+        Finding(
+            code="REGISTRATION_MISMATCH",
+            message=(f"The registration's {name} is {outer!r} but its descriptor says {inner!r}."),
+            path=name,
+            details={"rule": "a registration names what its descriptor says"},
+        )
+        for name, (outer, inner) in said.items()
+        if outer != inner
+    ]
 
 
 def replayed(registration_id: str) -> Finding:
