@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
     from meshgov.processors.spec import Processor
 
-READER_GROUPS = "meshgov-reader-"  # the groups of meshgov's own readers (register, tail, ...)
 ANY_TOPIC = "*"
 
 
@@ -57,7 +56,9 @@ def _writes(principal: str, topics: list[str]) -> set[Acl]:
 
 
 def _reader_groups(principal: str) -> set[Acl]:
-    return {Acl(principal, "GROUP", "PREFIXED", READER_GROUPS, "READ")}
+    """Its own reader groups only (meshgov.kafka.clients.reader_group_prefix)."""
+    user = principal.removeprefix("User:")
+    return {Acl(principal, "GROUP", "PREFIXED", f"meshgov-reader-{user}-", "READ")}
 
 
 def processor_acls(settings: Settings, principals: Principals, spec: Processor[Any]) -> set[Acl]:

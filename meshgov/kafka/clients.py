@@ -43,6 +43,14 @@ STREAM_CONSUMER_DEFAULTS: dict[str, Any] = {
 }
 
 
+def reader_group_prefix(settings: Settings) -> str:
+    """The groups of meshgov's own readers (register, tail, the catalog and dashboard
+    readers): named after the SASL user, so on a cluster with ACLs each principal may use
+    only its own (meshgov.kafka.acls)."""
+    user = settings.kafka_properties().get("sasl.username")
+    return f"meshgov-reader-{user}-" if user else "meshgov-reader-"
+
+
 class DeliveryError(RuntimeError):
     """Records the broker did not acknowledge."""
 
@@ -67,7 +75,7 @@ class KafkaClients:
         """A consumer in `group`, or in a group of its own that never commits."""
         config: dict[str, Any] = {
             **self.common_config(),
-            "group.id": group or f"meshgov-reader-{uuid.uuid4()}",
+            "group.id": group or f"{reader_group_prefix(self.settings)}{uuid.uuid4()}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
         }

@@ -81,3 +81,13 @@ def test_a_domain_prefix_may_not_cover_meshgovs_topics_or_another_domains() -> N
     )
     with pytest.raises(ValueError, match="overlaps"):
         desired_acls(SETTINGS, overlapping)
+
+
+def test_each_principal_may_use_only_its_own_reader_groups() -> None:
+    from meshgov.kafka.clients import reader_group_prefix
+
+    groups = {n for op, res, _, n in of("User:analytics") if res == "GROUP"}
+    assert groups == {"meshgov-reader-analytics-"}
+    as_analytics = Settings(bootstrap="x:1", kafka={"sasl.username": "analytics"})
+    assert reader_group_prefix(as_analytics) == "meshgov-reader-analytics-"
+    assert reader_group_prefix(SETTINGS) == "meshgov-reader-"

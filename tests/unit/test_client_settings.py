@@ -77,3 +77,28 @@ def test_every_client_gets_every_security_property() -> None:
         # Quix Streams' typed connection config keeps librdkafka's names, lower-cased protocol
         "security.protocol": "sasl_ssl",
     }
+
+
+OAUTH = {
+    "security.protocol": "SASL_SSL",
+    "sasl.mechanism": "OAUTHBEARER",
+    "sasl.oauthbearer.method": "oidc",
+    "sasl.oauthbearer.client.id": "meshgov-verdicts",
+    "sasl.oauthbearer.client.secret": "s3cret",
+    "sasl.oauthbearer.token.endpoint.url": "https://idp.company.com/oauth2/token",
+    "sasl.oauthbearer.scope": "kafka",
+    "ssl.ca.location": "/etc/ca.pem",
+}
+
+
+def test_oauthbearer_reaches_every_client_and_the_stream_processors() -> None:
+    clients = KafkaClients(Settings(bootstrap="broker:9093", kafka=OAUTH))
+    for config in (
+        clients.producer_config(),
+        clients.consumer_config("g"),
+        clients.common_config(),
+    ):
+        assert {k: config[k] for k in OAUTH} == OAUTH
+    connection, extra = clients.stream_connection()
+    merged = {**connection.as_librdkafka_dict(), **extra}
+    assert {k: str(merged[k]) for k in OAUTH} == {**OAUTH, "security.protocol": "sasl_ssl"}
