@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from meshgov.codec import DecodeError, default_codec
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS
 from meshgov.mesh import LocalMesh, MeshOptions
-from meshgov.models.events import Verdict
+from meshgov.models.events import Registration, Verdict
 from meshgov.settings import Settings
 
 SCHEMA = (
@@ -92,7 +93,15 @@ class Verdicts:
         self._consumer.close()
 
 
-def steady(settings: Settings, verdicts: Verdicts, rate: float, seconds: float) -> list[float]:
+def steady(
+    settings: Settings,
+    verdicts: Verdicts,
+    rate: float,
+    seconds: float,
+    prepare: Callable[[Registration], Registration] = lambda registration: registration,
+) -> list[float]:
+    """`rate` registrations per second (each passed through `prepare`, e.g. signed) for
+    `seconds`: the latency from submission to the verdict read by a client."""
     producer = KafkaClients(settings).producer()
     codec = default_codec()
     sent: dict[str, float] = {}
@@ -101,7 +110,9 @@ def steady(settings: Settings, verdicts: Verdicts, rate: float, seconds: float) 
     while time.monotonic() - start < seconds:
         due = start + index / rate
         time.sleep(max(0.0, due - time.monotonic()))
-        registration = build_registration(descriptor(f"steady{index % 20}-{uuid.uuid4().hex[:8]}"))
+        registration = prepare(
+            build_registration(descriptor(f"steady{index % 20}-{uuid.uuid4().hex[:8]}"))
+        )
         producer.produce(
             settings.topic(REGISTRATIONS),
             key=registration.product.encode(),

@@ -23,47 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.cluster import bootstrap_for
-from benchmarks.e2e import Verdicts, descriptor
+from benchmarks.e2e import Verdicts, descriptor, steady
 from meshgov.broker.local import free_port
 from meshgov.checks.policy.signature import verify
 from meshgov.client.registration import build_registration
-from meshgov.codec import default_codec
-from meshgov.kafka.clients import KafkaClients
-from meshgov.kafka.topics import REGISTRATIONS
 from meshgov.mesh import LocalMesh, MeshOptions
+from meshgov.models.events import Registration
 from meshgov.models.policy import load_policy
 from meshgov.settings import Settings
 from meshgov.signers import key_lookup
 from meshgov.signing import SigningKey, new_key, sign
-
-
-def steady(
-    settings: Settings, verdicts: Verdicts, rate: float, seconds: float, key: SigningKey | None
-) -> list[float]:
-    producer = KafkaClients(settings).producer()
-    codec = default_codec()
-    sent: dict[str, float] = {}
-    start = time.monotonic()
-    index = 0
-    while time.monotonic() - start < seconds:
-        time.sleep(max(0.0, start + index / rate - time.monotonic()))
-        began = time.time()
-        registration = build_registration(descriptor(f"sign{index % 20}-{uuid.uuid4().hex[:8]}"))
-        if key is not None:
-            registration = sign(registration, key)
-        producer.produce(
-            settings.topic(REGISTRATIONS),
-            key=registration.product.encode(),
-            value=codec.encode(registration),
-        )
-        producer.poll(0)
-        sent[registration.registration_id] = began
-        index += 1
-    producer.flush(30)
-    deadline = time.monotonic() + 60
-    while len(set(sent) & set(verdicts.seen)) < len(sent) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return [verdicts.seen[r] - at for r, at in sent.items() if r in verdicts.seen]
 
 
 def run(
@@ -84,8 +53,12 @@ def run(
         verdicts = Verdicts(mesh.settings)
         verdicts.start()
         try:
-            steady(mesh.settings, verdicts, 5, 3, key)  # warm-up
-            return steady(mesh.settings, verdicts, args.rate, args.seconds, key)
+
+            def prepare(registration: Registration) -> Registration:
+                return registration if key is None else sign(registration, key)
+
+            steady(mesh.settings, verdicts, 5, 3, prepare)  # warm-up
+            return steady(mesh.settings, verdicts, args.rate, args.seconds, prepare)
         finally:
             verdicts.stop()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from meshgov.broker.errors import BrokerError
 from meshgov.broker.jars import ensure_kafka_jars, log4j_config
 from meshgov.broker.security import BrokerSecurity
-from meshgov.broker.tools import find_java, reap, running_with
+from meshgov.broker.tools import find_java, reap, running_with, terminate
 from meshgov.kafka.clients import KafkaClients
 from meshgov.settings import Settings
 
@@ -272,16 +272,7 @@ class LocalBroker:
         if pid is None or not self._is_our_process(pid):
             self._state_file.unlink(missing_ok=True)
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self._is_our_process(pid):
-            reap(pid)
-            time.sleep(0.1)
-        if self._is_our_process(pid):
-            os.kill(pid, signal.SIGKILL)
-            while self._is_our_process(pid):
-                reap(pid)
-                time.sleep(0.05)
+        terminate(pid, self._is_our_process, timeout)
         self._state_file.unlink(missing_ok=True)
         return True
 

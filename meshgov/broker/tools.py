@@ -6,7 +6,9 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,3 +82,19 @@ def reap(pid: int) -> None:
     """Collect the exit status when this process is `pid`'s parent."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def terminate(pid: int, alive: Callable[[int], bool], timeout: float) -> None:
+    """SIGTERM `pid`, SIGKILL it if `alive` still says so after `timeout`; return once it
+    is gone (reaped if it was our child)."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive(pid):
+        reap(pid)
+        time.sleep(0.1)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        while alive(pid):
+            reap(pid)
+            time.sleep(0.05)
+    reap(pid)

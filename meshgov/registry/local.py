@@ -8,9 +8,7 @@ find it again."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import time
 import urllib.error
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from meshgov.broker.local import free_port, port_is_free
-from meshgov.broker.tools import reap, running_with
+from meshgov.broker.tools import reap, running_with, terminate
 from meshgov.registry.distribution import RUNNER, ensure_registry_distribution
 from meshgov.registry.errors import RegistryError, RegistryPortError
 from meshgov.registry.java import find_registry_java
@@ -231,17 +229,7 @@ class LocalRegistry:
         if pid is None or not self._is_our_process(pid):
             self._state_file.unlink(missing_ok=True)
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self._is_our_process(pid):
-            reap(pid)
-            time.sleep(0.1)
-        if self._is_our_process(pid):
-            os.kill(pid, signal.SIGKILL)
-            while self._is_our_process(pid):
-                reap(pid)
-                time.sleep(0.05)
-        reap(pid)
+        terminate(pid, self._is_our_process, timeout)
         self._state_file.unlink(missing_ok=True)
         return True
 

@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from meshgov.demo.scenario import expected
-from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.clients import KafkaClients, read_to_end
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import SlaBreach, Verdict
 from meshgov.settings import Settings
@@ -24,19 +24,8 @@ pytestmark = pytest.mark.kafka
 
 
 def read_all(bootstrap: str, topics: list[str]) -> list[bytes]:
-    consumer = KafkaClients(Settings(bootstrap=bootstrap)).consumer(None)
-    consumer.subscribe(topics)
-    values: list[bytes] = []
-    idle = 0
-    while idle < 20:  # 20 empty polls in a row: the topics are read to their end
-        message = consumer.poll(0.25)
-        if message is None or message.error():
-            idle += 1
-            continue
-        idle = 0
-        values.append(message.value() or b"")
-    consumer.close()
-    return values
+    clients = KafkaClients(Settings(bootstrap=bootstrap))
+    return [m.value() or b"" for topic in topics for m in read_to_end(clients, topic)]
 
 
 def test_the_demo_decides_and_reports_everything_once(

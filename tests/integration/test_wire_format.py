@@ -22,7 +22,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.clients import EventPublisher, KafkaClients
+from meshgov.kafka.clients import EventPublisher, KafkaClients, read_to_end
 from meshgov.kafka.topics import CHECK_RESULTS, REGISTRATIONS, VERDICTS, TopicSpec
 from meshgov.models.events import BreachKind, BreachState
 from meshgov.processors.signals import Seen, Signal, decode_signal
@@ -229,28 +229,12 @@ def test_a_verdict_is_read_by_the_stock_avro_deserializer(
 
 
 def record_times(settings: Settings, topic: str) -> list[datetime]:
-    consumer = KafkaClients(settings).consumer(None)
-    consumer.subscribe([topic])
-    times, idle = [], 0
-    while idle < 12:
-        message = consumer.poll(0.25)
-        if message is None or message.error():
-            idle += 1
-            continue
-        times.append(datetime.fromtimestamp(message.timestamp()[1] / 1000, UTC))
-    consumer.close()
-    return times
+    return [
+        datetime.fromtimestamp(m.timestamp()[1] / 1000, UTC)
+        for m in read_to_end(KafkaClients(settings), topic)
+    ]
 
 
 def signals(settings: Settings, processor: str) -> list[Signal]:
-    consumer = KafkaClients(settings).consumer(None)
-    consumer.subscribe([settings.topic(f"meshgov-{processor}-signals")])
-    found, idle = [], 0
-    while idle < 12:
-        message = consumer.poll(0.25)
-        if message is None or message.error():
-            idle += 1
-            continue
-        found.append(decode_signal(message.value() or b""))
-    consumer.close()
-    return found
+    topic = settings.topic(f"meshgov-{processor}-signals")
+    return [decode_signal(m.value() or b"") for m in read_to_end(KafkaClients(settings), topic)]
