@@ -39,6 +39,7 @@ from meshgov.kafka.topics import DEAD_LETTERS
 from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Effect, Emit, Output
+from meshgov.processors.reexec import EXIT_STUCK, reexec_or_exit
 from meshgov.processors.signals import Signal, Tick, decode_signal, encode_signal
 from meshgov.processors.spec import Message, Processor, S, Timed, dead_letter
 from meshgov.settings import Settings
@@ -49,8 +50,7 @@ STATE_KEY = "state"
 WAKE_KEY = "wake"
 MIN_WAKE_STEP = timedelta(seconds=1)
 STOP_GRACE = 15.0  # seconds from a signal's stop() to a returned run, before the process exits
-STUCK_AFTER = 90.0  # the same after a failure: a close waiting for the broker to come back
-EXIT_STUCK = 3
+STUCK_AFTER = 30.0  # the same after a failure: a close waiting for the broker to come back
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,11 @@ class BoundedStopApplication(Application):
     """An Application whose stop has a deadline, and that remembers being stopped by a
     signal. librdkafka's consumer close can block while the broker is away, and was seen to
     block on for minutes after it came back (after a state recovery that timed out during an
-    outage): past STOP_GRACE after a signal, or STUCK_AFTER after a failure, the process
-    exits with EXIT_STUCK, so SIGTERM is never ignored and a supervisor starts it again. A
-    signal can also make the stream's consume fail (SystemError): `signalled` tells that
-    stop from a failure to restart after."""
+    outage, or a partition assignment that failed on a broker handle destroyed): past
+    STOP_GRACE after a signal the process exits with EXIT_STUCK, so SIGTERM is never
+    ignored; past STUCK_AFTER after a failure it starts itself again (meshgov.processors.
+    reexec). A signal can also make the stream's consume fail (SystemError): `signalled`
+    tells that stop from a failure to restart after."""
 
     _stop_timer: threading.Timer | None = None
     _finished = False
@@ -91,7 +92,7 @@ class BoundedStopApplication(Application):
                 return  # returned already, or a deadline as near is set
             if timer is not None:
                 timer.cancel()
-            self._stop_timer = _exit_timer(grace)
+            self._stop_timer = _exit_timer(grace) if self.signalled else _reexec_timer(grace)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -124,6 +125,14 @@ def _exit_stuck(grace: float) -> None:
     log.error("the stream did not stop within %.0f s (a client blocked); exiting", grace)
     logging.shutdown()
     os._exit(EXIT_STUCK)
+
+
+def _reexec_timer(grace: float) -> threading.Timer:
+    reason = f"the failed stream did not stop within {grace:.0f} s (a client blocked)"
+    timer = threading.Timer(grace, reexec_or_exit, (reason,))
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 class SidecarError(RuntimeError):
