@@ -40,6 +40,8 @@ def run_check(
         status, findings, effective_at = CheckStatus.FAILED, descriptor_findings(error), None
     else:
         status, findings, effective_at = decide(product)
+        if (origin := product.contract_origin) is not None:  # named as its team wrote it
+            findings = [origin.localize(f) for f in findings]
     return CheckResult(
         result_id=ids.check_result_id(registration.registration_id, check),
         registration_id=registration.registration_id,

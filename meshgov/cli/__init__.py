@@ -13,6 +13,7 @@ from meshgov.cli.broker import broker
 from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
 from meshgov.cli.compat import compat
+from meshgov.cli.contracts import export
 from meshgov.cli.demo import demo
 from meshgov.cli.imports import import_
 from meshgov.cli.keys import keys
@@ -39,6 +40,7 @@ cli.add_command(catalog)
 cli.add_command(check)
 cli.add_command(compat)
 cli.add_command(demo)
+cli.add_command(export)
 cli.add_command(import_)
 cli.add_command(keys)
 cli.add_command(output)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from meshgov.cli.contracts import import_odcs
 from meshgov.cli.errors import EXIT_ERROR, reported_errors
 from meshgov.cli.options import mesh_settings
 from meshgov.cli.register import EXIT_REJECTED
@@ -38,6 +39,19 @@ from meshgov.settings import Settings
 @click.group(name="import")
 def import_() -> None:
     """Bring what a platform already has under meshgov's governance."""
+
+
+@import_.command(name="odcs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the descriptor here [default: standard output].",
+)
+def odcs(file: Path, output: Path | None) -> None:
+    """An ODCS v3 contract FILE as a meshgov descriptor; what it cannot map is listed."""
+    import_odcs(file, output)
 
 
 @import_.command()

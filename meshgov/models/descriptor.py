@@ -5,15 +5,26 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse
 
 from croniter import croniter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from meshgov.models.quality import QualityRule
 from meshgov.models.sla import Sla
 from meshgov.models.text_forms import parse_timezone
+
+if TYPE_CHECKING:
+    from meshgov.contracts.origin import ContractOrigin
 
 PRODUCT_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -34,6 +45,7 @@ class DataFormat(StrEnum):
     DELTA = "Delta"
     ICEBERG = "Iceberg"
     PROTOBUF = "Protobuf"
+    TABLE = "Table"  # a database table or view: no file format
 
 
 class PiiClass(StrEnum):
@@ -186,6 +198,12 @@ class DataProduct(_Model):
     # When a scheduled breaking change takes effect: a date (midnight UTC) or an instant.
     effective_date: AwareDatetime | date | None = None
     deprecated: bool = False  # still served, no longer to be adopted
+    # Set by the loader when the document was a contract in another format (ODCS).
+    _origin: ContractOrigin | None = PrivateAttr(default=None)
+
+    @property
+    def contract_origin(self) -> ContractOrigin | None:
+        return self._origin
 
     @field_validator("name")
     @classmethod

@@ -3,6 +3,7 @@ which field, on which line, is wrong and what was expected."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from meshgov.contracts.odcs_import import import_odcs, is_odcs
 from meshgov.models.descriptor import Descriptor
 
 Location = tuple[str | int, ...]
@@ -194,6 +196,9 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
         if exc.context and exc.context_mark is not None:
             reason += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise DescriptorError(source, [Problem("", f"not valid YAML: {reason}", line)]) from None
+    if is_odcs(document):
+        assert isinstance(document, dict)
+        return _from_odcs(document, root, source)
     if not isinstance(document, dict) or "data_product" not in document:
         found = type(document).__name__ if not isinstance(document, dict) else "no data_product"
         raise DescriptorError(
@@ -201,8 +206,9 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
             [
                 Problem(
                     "data_product",
-                    f"the document must be a mapping with a top-level "
-                    f"'data_product' key (found {found})",
+                    f"the document must be a mapping with a top-level 'data_product' key, "
+                    f"or an ODCS v3 contract (apiVersion: v3.x, kind: DataContract) "
+                    f"(found {found})",
                     1,
                 )
             ],
@@ -211,6 +217,38 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
         return Descriptor.model_validate(document)
     except ValidationError as exc:
         raise DescriptorError(source, _problems(exc, _line_index(root))) from None
+
+
+def _from_odcs(document: dict[str, Any], root: Node | None, source: str) -> Descriptor:
+    """An ODCS contract read through meshgov.contracts.odcs_import: every problem names its
+    ODCS path and line, and the descriptor keeps where it came from."""
+    lines = _line_index(root)
+    imported = import_odcs(document)
+    if imported.errors:
+        problems = [Problem(n.path, n.message, _line_of(n.path, lines)) for n in imported.errors]
+        raise DescriptorError(source, problems)
+    try:
+        descriptor = Descriptor.model_validate(imported.document)
+    except ValidationError as exc:
+        problems = []
+        for problem in _problems(exc, {}):
+            path = imported.origin.source_path(problem.path) or problem.path
+            problems.append(Problem(path, problem.message, _line_of(path, lines)))
+        raise DescriptorError(source, problems) from None
+    descriptor.data_product._origin = imported.origin
+    return descriptor
+
+
+def _line_of(path: str, lines: dict[Location, int]) -> int | None:
+    """The line of an ODCS path such as schema[0].properties[2].name, or of its nearest
+    parent the document has."""
+    location: Location = tuple(
+        int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path)
+    )
+    for depth in range(len(location), -1, -1):
+        if location[:depth] in lines:
+            return lines[location[:depth]]
+    return None
 
 
 def _within_limits(root: Node, source: str) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from meshgov.checks.policy.signature import consistency
 from meshgov.checks.registration import run_check
 from meshgov.models.descriptor import DataProduct
-from meshgov.models.events import CheckResult, CheckStatus, Finding, Registration
+from meshgov.models.events import CheckResult, CheckStatus, Finding, Registration, Severity
 from meshgov.models.policy import GlobalPolicy
 
 CHECK_NAME = "policy"
@@ -143,12 +143,19 @@ def check_product_policy(
     signature: Sequence[Finding] = (),
 ) -> tuple[CheckStatus, list[Finding], datetime | None]:
     """`signature`: what meshgov.checks.policy.signature found about who vouches for it."""
+    origin = product.contract_origin
     findings = [
         *signature,
         *_ownership(product, submitted_by, binding, policy),
         *_rules(product, policy),
+        *(origin.findings() if origin is not None else ()),  # what its import did not map
     ]
-    return (CheckStatus.FAILED if findings else CheckStatus.PASSED), findings, None
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return CheckStatus.FAILED, findings, None
+    if Severity.WARNING in severities:
+        return CheckStatus.PASSED_WITH_WARNINGS, findings, None
+    return CheckStatus.PASSED, findings, None
 
 
 def check_registration(
