@@ -17,6 +17,18 @@ def send_json(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
     handler.wfile.write(payload)
 
 
+def send_metrics(handler: BaseHTTPRequestHandler) -> None:
+    """The process's Prometheus metrics, in the text exposition format."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    payload = generate_latest(REGISTRY)
+    handler.send_response(200)
+    handler.send_header("Content-Type", CONTENT_TYPE_LATEST)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 def serve_until_interrupted(server: HTTPServer, on_close: Callable[[], None]) -> None:
     """Serve until Ctrl-C (or SIGTERM raised as it), then close the server and `on_close`."""
     try:

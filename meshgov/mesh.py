@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from meshgov import metrics
 from meshgov.broker.local import LocalBroker
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
@@ -23,6 +25,8 @@ from meshgov.registry.errors import RegistryError
 from meshgov.registry.local import LocalRegistry
 from meshgov.settings import Settings
 from meshgov.supervisor import Child, Component, Event, Supervisor
+
+log = logging.getLogger("meshgov.mesh")
 
 LAG_EVERY = 5.0
 REGISTRY_READY_TIMEOUT = 120.0
@@ -38,7 +42,23 @@ class MeshOptions:
     registry: bool = True  # start the local registry when none is configured
 
 
-def components(settings: Settings, catalog_port: int, dashboard_port: int) -> list[Component]:
+def metrics_ports(settings: Settings) -> dict[str, int]:
+    """Where `meshgov up` and its processors serve /metrics: the base port for itself, the
+    ports after it for the processors in order; none when the base port is 0. The catalog
+    API and the dashboard serve /metrics on their own ports."""
+    base = settings.metrics_base_port
+    if not base:
+        return {}
+    return {"up": base, **{name: base + 1 + i for i, name in enumerate(PROCESSORS)}}
+
+
+def components(
+    settings: Settings,
+    catalog_port: int,
+    dashboard_port: int,
+    metrics_ports: dict[str, int] | None = None,
+) -> list[Component]:
+    metrics_ports = metrics_ports or {}
     connection = [
         "--bootstrap-servers",
         settings.bootstrap,
@@ -46,15 +66,20 @@ def components(settings: Settings, catalog_port: int, dashboard_port: int) -> li
         settings.topic_prefix,
     ]
     meshgov = [sys.executable, "-m", "meshgov"]
+    running = [
+        name
+        for name, processor in PROCESSORS.items()
+        if settings.schema_registry_url or not processor.needs_registry
+    ]
     found = [
         Component(
             name,
             [*meshgov, "run", name, *connection, "--log-level", "info"],
             ready_marker="Ready",
             consumer_group=settings.group(name),
+            env={"MESHGOV_METRICS_PORT": str(port)} if (port := metrics_ports.get(name)) else {},
         )
-        for name, processor in PROCESSORS.items()
-        if settings.schema_registry_url or not processor.needs_registry
+        for name in running
     ]
     found.append(
         Component(
@@ -86,6 +111,7 @@ class LocalMesh:
         self.registry_note = ""  # why the mesh runs without a registry, if it does
         self.settings: Settings | None = None
         self.supervisor: Supervisor | None = None
+        self.metrics_urls: dict[str, str] = {}  # component -> its /metrics
         self._lag: LagProbe | None = None
         self._last_lag = 0.0
 
@@ -136,15 +162,49 @@ class LocalMesh:
             },
         )
         log_dir = self.options.log_dir or settings.log_dir
+        ports = metrics_ports(settings)
         self.supervisor = Supervisor(
-            components(self.settings, self.options.catalog_port, self.options.dashboard_port),
+            components(
+                self.settings, self.options.catalog_port, self.options.dashboard_port, ports
+            ),
             log_dir,
             env,
             self._event,
         )
+        self.metrics_urls = self._serve_metrics(settings, ports)
         self.supervisor.start_all()
         self._write_state()
         return self
+
+    def _serve_metrics(self, settings: Settings, ports: dict[str, int]) -> dict[str, str]:
+        """Its own /metrics (the components' states, restarts and lag) and every
+        component's URL. A port already taken leaves the mesh without its metrics, never
+        without the mesh."""
+        urls = {
+            "catalog-api": f"http://127.0.0.1:{self.options.catalog_port}/metrics",
+            "dashboard": f"http://127.0.0.1:{self.options.dashboard_port}/metrics",
+        }
+        if not ports:
+            return urls
+        supervisor = self.supervisor
+        assert supervisor is not None
+        metrics.register("components", metrics.Components(lambda: list(supervisor.children)))
+        host = settings.metrics_host
+        try:
+            metrics.serve(host, ports["up"])
+        except OSError as error:
+            log.warning("no /metrics for meshgov up on port %d: %s", ports["up"], error)
+        else:
+            urls["up"] = f"http://{host}:{ports['up']}/metrics"
+        running = {c.component.name for c in supervisor.children}
+        urls.update(
+            {
+                name: f"http://{host}:{port}/metrics"
+                for name, port in ports.items()
+                if name in running
+            }
+        )
+        return urls
 
     def _local_registry(self, settings: Settings) -> Settings:
         """The settings with the local registry's URL: the running one, else one launched
@@ -194,6 +254,7 @@ class LocalMesh:
             "topic_prefix": self.options.settings.topic_prefix,
             "catalog_url": self.catalog_url,
             "dashboard_url": self.dashboard_url,
+            "metrics_urls": self.metrics_urls,
             "components": {
                 c.component.name: {"pid": c.pid, "state": c.state.value, "starts": c.starts}
                 for c in self.supervisor.children

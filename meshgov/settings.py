@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     registry_watch_seconds: float = Field(30.0, gt=0)  # governed subjects read back this often
     local_registry: bool = True  # unconfigured: use the local registry kept in this Kafka
     debug: bool = False  # tracebacks of internal errors
+    # Prometheus: a process serves /metrics on this port when set; `meshgov up` serves its
+    # own on metrics_base_port and gives its processors the ports after it (0: none of it);
+    # per-port series up to metrics_port_series ports.
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_base_port: int = Field(9400, ge=0, le=65400)
+    metrics_port_series: int = Field(1000, ge=1)
+    consumer_stats_ms: int = Field(10_000, ge=0)  # librdkafka statistics: consumer lag
     # The dashboard: who may use it (meshgov.dashboard.guard) and the key it signs with.
     dashboard_tokens_file: Path | None = None  # lines "TOKEN USER"
     dashboard_proxy_header: str | None = None  # e.g. X-Forwarded-User, set by a proxy

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -41,6 +41,7 @@ class Component:
     argv: Sequence[str]
     ready_marker: str  # a line of its log containing this means it is ready
     consumer_group: str | None = None  # whose lag tells whether it keeps up
+    env: Mapping[str, str] = field(default_factory=dict)  # beside the supervisor's own
 
 
 @dataclass
@@ -107,7 +108,7 @@ class Supervisor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=self.env,
+                env={**self.env, **child.component.env} if child.component.env else self.env,
                 start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops them
                 preexec_fn=_end_with_parent,
             )

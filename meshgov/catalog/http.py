@@ -4,6 +4,7 @@ GET /products?q=TEXT&domain=D&owner=O&tag=T   matching products
 GET /products/NAME                            one product
 GET /products/NAME/lineage                    {"upstream": [...], "downstream": [...]}
 GET /healthz                                  200 when serving
+GET /metrics                                  Prometheus metrics (open breaches by kind...)
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from meshgov import metrics
 from meshgov.catalog.live import LiveCatalog
-from meshgov.http import send_json
+from meshgov.http import send_json, send_metrics
+from meshgov.metrics import OpenBreaches
 
 
 def make_server(catalog: LiveCatalog, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            if url.path == "/metrics":
+                send_metrics(self)
+                return
             parts = [unquote(p) for p in url.path.strip("/").split("/") if p]
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             with catalog.lock:
@@ -30,7 +36,16 @@ def make_server(catalog: LiveCatalog, host: str, port: int) -> ThreadingHTTPServ
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+    register_catalog_metrics(catalog)
     return ThreadingHTTPServer((host, port), Handler)
+
+
+def register_catalog_metrics(catalog: LiveCatalog) -> None:
+    def entries() -> list[Any]:
+        with catalog.lock:
+            return list(catalog.view.entries.values())
+
+    metrics.register("catalog", OpenBreaches(entries))
 
 
 def route(catalog: LiveCatalog, parts: list[str], query: dict[str, str]) -> tuple[int, Any]:

@@ -97,6 +97,8 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int, no_registry: 
             f"{' (local broker)' if mesh.broker else ''}; catalog API {mesh.catalog_url}"
         )
         click.echo(registry_line(mesh))
+        if "up" in mesh.metrics_urls:
+            click.echo(f"Prometheus metrics: {mesh.metrics_urls['up']} (each component's: up.json)")
         click.echo("Ctrl-C stops everything.")
         try:
             announced = False

@@ -37,10 +37,11 @@ from meshgov.dashboard.guard import (
 )
 from meshgov.dashboard.hub import Hub
 from meshgov.dashboard.state import MeshState
-from meshgov.http import send_json, serve_until_interrupted
+from meshgov.http import send_json, send_metrics, serve_until_interrupted
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
+from meshgov.metrics import SUBMISSIONS, OpenBreaches, register
 from meshgov.models.events import Event
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
@@ -93,6 +94,12 @@ def make_server(
     settings: Settings, follower: MeshFollower, hub: Hub, host: str, port: int
 ) -> ThreadingHTTPServer:
     """Raises ValueError for a non-loopback address without authentication."""
+
+    def entries() -> list[Any]:
+        with follower.lock:
+            return list(follower.state.catalog.entries.values())
+
+    register("dashboard", OpenBreaches(entries))
     signing_key = (
         SigningKey.load(settings.dashboard_signing_key)
         if settings.dashboard_signing_key is not None
@@ -125,7 +132,7 @@ def make_server(
                 return
             path = urlparse(self.path).path
             if (
-                path.startswith("/api/")
+                (path.startswith("/api/") or path == "/metrics")
                 and rules.authenticating
                 and user_of(rules, self._headers(), self.client_address[0]) is None
             ):
@@ -152,6 +159,8 @@ def make_server(
                     self._json(HTTPStatus.OK, product)
             elif path == "/api/events":
                 self._events()
+            elif path == "/metrics":
+                send_metrics(self)
             elif path == "/healthz":
                 self._json(HTTPStatus.OK, {"status": "serving", "browsers": len(hub)})
             else:
@@ -194,6 +203,7 @@ def make_server(
                 problems = [
                     {"path": p.path, "line": p.line, "message": p.message} for p in error.problems
                 ]
+                SUBMISSIONS.labels("invalid").inc()
                 self._json(
                     HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error), "problems": problems}
                 )
@@ -205,8 +215,10 @@ def make_server(
             try:
                 publish(settings, registration)
             except ConnectionError as error:
+                SUBMISSIONS.labels("unavailable").inc()
                 self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(error)})
                 return
+            SUBMISSIONS.labels("published").inc()
             self._json(
                 HTTPStatus.ACCEPTED,
                 {"registration_id": registration.registration_id, "product": registration.product},

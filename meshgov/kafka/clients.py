@@ -134,11 +134,26 @@ class KafkaClients:
             # Quix Streams reads co-partitioned topics in batches and waits this long for
             # each: the latency each hop of the mesh adds when traffic is light.
             consumer_poll_timeout=0.02,
-            consumer_extra_config={**STREAM_CONSUMER_DEFAULTS, **extra},
+            consumer_extra_config={
+                **STREAM_CONSUMER_DEFAULTS,
+                **self._lag_statistics(group),
+                **extra,
+            },
             producer_extra_config={**PRODUCER_DEFAULTS, **extra},
             state_dir=self.settings.state_dir,
             loglevel=None,
         )
+
+    def _lag_statistics(self, group: str) -> dict[str, Any]:
+        """librdkafka's statistics every consumer_stats_ms, for meshgov_consumer_lag_records."""
+        if not self.settings.consumer_stats_ms:
+            return {}
+        from meshgov.metrics import CONSUMER_LAG
+
+        return {
+            "statistics.interval.ms": self.settings.consumer_stats_ms,
+            "stats_cb": CONSUMER_LAG.callback(group),
+        }
 
     def assign_all(
         self,

@@ -36,6 +36,7 @@ from meshgov.errors import PlatformUnavailableError
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.topics import DEAD_LETTERS
+from meshgov.metrics import STREAM_RESTARTS, ProcessorMetrics, port_activity
 from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Effect, Emit, Output
@@ -171,6 +172,7 @@ def run_until_stopped(processor: Processor[Any], settings: Settings, clients: Ka
             restarts += 1
             if restarts > RESTARTS_IN_A_ROW:
                 raise
+            STREAM_RESTARTS.labels(processor.name).inc()
             log.warning(
                 "%s: the stream stopped (%s: %s); starting it again in %.0f s",
                 processor.name,
@@ -229,6 +231,10 @@ class ProcessorApp(Generic[S]):
             settings.group(processor.name), BoundedStopApplication
         )
         self._outputs: dict[str, Topic] = {}
+        self.metrics = ProcessorMetrics(
+            processor.name,
+            port_activity(settings.metrics_port_series) if processor.reads_ports else None,
+        )
         self._build()
 
     def _topic(self, name: str) -> Topic:
@@ -300,6 +306,8 @@ class ProcessorApp(Generic[S]):
     ) -> list[Produced]:
         context = message_context()
         now = self.clock()
+        started = time.perf_counter()
+        source = self._names.get(context.topic, context.topic)
         try:
             message = self._decode(
                 context.topic,
@@ -331,6 +339,7 @@ class ProcessorApp(Generic[S]):
                 headers or [],
                 error,
             )
+            self.metrics.dead_letter(source)
             log.warning(
                 "%s: dead-lettered %s[%s]@%s: %s",
                 self.processor.name,
@@ -346,6 +355,9 @@ class ProcessorApp(Generic[S]):
                     self.codec.encode(letter, self.settings.topic(DEAD_LETTERS)),
                 )
             ]
+        self.metrics.handled(
+            source, time.perf_counter() - started, message.product, message.body, outputs
+        )
         if dumped != stored:
             state.set(STATE_KEY, dumped)
         if isinstance(self.handler, Timed):

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +21,9 @@ from meshgov.demo.scenario import expected
 from meshgov.kafka.clients import KafkaClients, read_to_end
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import SlaBreach, Verdict
+from meshgov.processors.registry import PROCESSORS
 from meshgov.settings import Settings
+from tests.support.exposition import exposition_problems, samples
 
 pytestmark = pytest.mark.kafka
 
@@ -32,7 +37,8 @@ def test_the_demo_decides_and_reports_everything_once(
     kafka_bootstrap: str, schema_registry_url: str, tmp_path: Path
 ) -> None:
     summary_path = tmp_path / "summary.json"
-    run = subprocess.run(
+    home = tmp_path / "home"
+    demo = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -43,15 +49,23 @@ def test_the_demo_decides_and_reports_everything_once(
             "--summary-json",
             str(summary_path),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=420,
         env={
             **os.environ,
-            "MESHGOV_HOME": str(tmp_path / "home"),
+            "MESHGOV_HOME": str(home),
             "MESHGOV_SCHEMA_REGISTRY_URL": schema_registry_url,
+            "MESHGOV_METRICS_BASE_PORT": str(free_port_range(len(PROCESSORS) + 1)),
         },
     )
+    try:
+        scrapes = scrape_while_running(demo, home / "up.json")
+        stdout, stderr = demo.communicate(timeout=420)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    run = subprocess.CompletedProcess(demo.args, demo.returncode, stdout, stderr)
     logs = "\n".join(
         f"== {p.name}\n{p.read_text()[-3000:]}" for p in (tmp_path / "home" / "logs").rglob("*.log")
     )
@@ -104,3 +118,66 @@ def test_the_demo_decides_and_reports_everything_once(
     leak = next(b for b in breaches if b.kind.value == "PII_LEAK")
     assert "7946" not in (leak.evidence or "")  # masked
     assert summary["breaches"] == {"opened": 4, "resolved": 2, "open": 2}
+
+    # Its metrics, scraped while it ran: valid pages, counters and histograms moving.
+    for name, pages in scrapes.items():
+        for text in pages:
+            assert exposition_problems(text) == [], name
+    assert {"up", "policy", "verdicts", "freshness", "catalog-api", "dashboard"} <= set(scrapes)
+    first, last = samples(scrapes["policy"][0]), samples(scrapes["policy"][-1])
+    registrations = (
+        "meshgov_records_processed_total",
+        (("input", "mesh.registrations"), ("processor", "policy")),
+    )
+    assert last[registrations] > first.get(registrations, 0.0)
+    verdict_counts = [
+        value
+        for (name, _), value in samples(scrapes["verdicts"][-1]).items()
+        if name == "meshgov_verdict_latency_seconds_count"
+    ]
+    assert sum(verdict_counts) >= len(story.decisions)
+    freshness = samples(scrapes["freshness"][-1])
+    assert any(name == "meshgov_port_output_age_seconds" for name, _ in freshness)
+    assert any(name == "meshgov_consumer_lag_records" for name, _ in samples(scrapes["policy"][-1]))
+    catalog = samples(scrapes["catalog-api"][-1])
+    assert catalog[("meshgov_catalog_products", (("status", "ACTIVE"),))] >= 10
+    assert catalog[("meshgov_open_breaches", (("kind", "FRESHNESS"),))] >= 1
+    up = samples(scrapes["up"][-1])
+    assert up[("meshgov_component_up", (("component", "policy"),))] == 1
+
+
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports free on loopback now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65000:
+            continue
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free port range")
+
+
+def scrape_while_running(demo: subprocess.Popen[str], up_json: Path) -> dict[str, list[str]]:
+    """Every component's /metrics, every few seconds, until the demo ends."""
+    pages: dict[str, list[str]] = {}
+    deadline = time.monotonic() + 400
+    while demo.poll() is None and time.monotonic() < deadline:
+        try:
+            urls = json.loads(up_json.read_text()).get("metrics_urls", {})
+        except (OSError, ValueError):
+            urls = {}
+        for name, url in urls.items():
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    pages.setdefault(name, []).append(response.read().decode())
+            except OSError:
+                continue  # not serving yet, or stopping
+        time.sleep(3)
+    return pages
