@@ -166,7 +166,9 @@ def test_a_processor_counts_records_outputs_and_latencies() -> None:
         decided_at=T0 + timedelta(seconds=3),
         latency_ms=3000,
     )
-    observed.handled("mesh.check-results", 0.001, "orders", result, [Emit("mesh.verdicts", verdict)])
+    observed.handled(
+        "mesh.check-results", 0.001, "orders", result, [Emit("mesh.verdicts", verdict)]
+    )
     breach = SlaBreach(
         breach_id="b1",
         product="orders",
@@ -190,7 +192,9 @@ def test_a_processor_counts_records_outputs_and_latencies() -> None:
         row_count=1,
         published_by="a@b",
     )
-    observed.handled("mesh.outputs", 0.001, "orders", published, [Emit("mesh.sla-breaches", breach)])
+    observed.handled(
+        "mesh.outputs", 0.001, "orders", published, [Emit("mesh.sla-breaches", breach)]
+    )
     seen = Seen(port="stream", event_at=T0 - timedelta(seconds=1), observed_at=T0)
     observed.handled("signals", 0.001, "orders", seen, [])
     observed.dead_letter("mesh.outputs")
