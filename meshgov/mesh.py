@@ -20,6 +20,7 @@ from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
+from meshgov.lineage import configured as lineage_configured
 from meshgov.processors.registry import PROCESSORS
 from meshgov.registry.errors import RegistryError
 from meshgov.registry.local import LocalRegistry
@@ -81,6 +82,15 @@ def components(
         )
         for name in running
     ]
+    if lineage_configured(settings):
+        found.append(
+            Component(
+                "lineage",
+                [*meshgov, "lineage", "run", *connection],
+                ready_marker="Ready: lineage",
+                consumer_group=settings.group("lineage"),
+            )
+        )
     found.append(
         Component(
             "catalog-api",

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     metrics_base_port: int = Field(9400, ge=0, le=65400)
     metrics_port_series: int = Field(1000, ge=1)
     consumer_stats_ms: int = Field(10_000, ge=0)  # librdkafka statistics: consumer lag
+    # OpenLineage: the client's own config file (openlineage.yml) and the jobs' namespace.
+    openlineage_config: Path | None = None
+    openlineage_namespace: str = "meshgov"
     # The dashboard: who may use it (meshgov.dashboard.guard) and the key it signs with.
     dashboard_tokens_file: Path | None = None  # lines "TOKEN USER"
     dashboard_proxy_header: str | None = None  # e.g. X-Forwarded-User, set by a proxy

@@ -17,6 +17,7 @@ from meshgov.cli.contracts import export
 from meshgov.cli.demo import demo
 from meshgov.cli.imports import import_
 from meshgov.cli.keys import keys
+from meshgov.cli.lineage import lineage
 from meshgov.cli.output import output
 from meshgov.cli.register import register
 from meshgov.cli.registry import registry
@@ -43,6 +44,7 @@ cli.add_command(demo)
 cli.add_command(export)
 cli.add_command(import_)
 cli.add_command(keys)
+cli.add_command(lineage)
 cli.add_command(output)
 cli.add_command(register)
 cli.add_command(registry)

@@ -167,7 +167,14 @@ def _judge_output(
         return []
     outcomes = evaluate_all(spec.rules, output_figures(output), _columns(spec, output.port))
     return judge(
-        episodes, owner, output.port, outcomes, f"run {output.run_id}", output.published_at, now
+        episodes,
+        owner,
+        output.port,
+        outcomes,
+        f"run {output.run_id}",
+        output.published_at,
+        now,
+        run_id=output.run_id,
     )
 
 

@@ -4,26 +4,30 @@ Confluent wire format."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from meshgov.demo.scenario import expected
+from meshgov.demo.scenario import PRODUCTS, expected
 from meshgov.kafka.clients import KafkaClients, read_to_end
 from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
 from meshgov.models.events import SlaBreach, Verdict
 from meshgov.processors.registry import PROCESSORS
 from meshgov.settings import Settings
 from tests.support.exposition import exposition_problems, samples
+from tests.support.openlineage import problems as openlineage_problems
 
 pytestmark = pytest.mark.kafka
 
@@ -38,6 +42,7 @@ def test_the_demo_decides_and_reports_everything_once(
 ) -> None:
     summary_path = tmp_path / "summary.json"
     home = tmp_path / "home"
+    receiver = LineageReceiver()
     demo = subprocess.Popen(
         [
             sys.executable,
@@ -57,6 +62,7 @@ def test_the_demo_decides_and_reports_everything_once(
             "MESHGOV_HOME": str(home),
             "MESHGOV_SCHEMA_REGISTRY_URL": schema_registry_url,
             "MESHGOV_METRICS_BASE_PORT": str(free_port_range(len(PROCESSORS) + 1)),
+            "OPENLINEAGE_URL": receiver.url,
         },
     )
     try:
@@ -65,6 +71,7 @@ def test_the_demo_decides_and_reports_everything_once(
     finally:
         if demo.poll() is None:
             demo.kill()
+        receiver.close()
     run = subprocess.CompletedProcess(demo.args, demo.returncode, stdout, stderr)
     logs = "\n".join(
         f"== {p.name}\n{p.read_text()[-3000:]}" for p in (tmp_path / "home" / "logs").rglob("*.log")
@@ -144,6 +151,57 @@ def test_the_demo_decides_and_reports_everything_once(
     assert catalog[("meshgov_open_breaches", (("kind", "FRESHNESS"),))] >= 1
     up = samples(scrapes["up"][-1])
     assert up[("meshgov_component_up", (("component", "policy"),))] == 1
+
+    # Its lineage, as an OpenLineage receiver got it: valid events, a job per product with
+    # its upstreams, a run per batch output, failed runs for the breaches.
+    received = receiver.events
+    assert [(i, p) for i, e in enumerate(received) if (p := openlineage_problems(e))] == []
+    jobs = {e["job"]["name"]: e for e in received if "run" not in e}
+    assert set(jobs) == {p.name for p in PRODUCTS}
+    assert {d["name"] for d in jobs["customer-360"]["inputs"]} == {
+        f"{prefix}users-profile",
+        f"{prefix}orders-events",
+        f"{prefix}support-tickets",
+    }
+    runs: dict[str, dict[str, list[str]]] = {}
+    for event in (e for e in received if "run" in e):
+        per_job = runs.setdefault(event["job"]["name"], {})
+        per_job.setdefault(event["run"]["runId"], []).append(event["eventType"])
+    assert set(runs) >= {"payments-settled", "revenue-daily", "inventory-levels"}
+    completed = [r for r in runs["payments-settled"].values() if r[:2] == ["START", "COMPLETE"]]
+    assert completed
+    failed = {job for job, by_run in runs.items() for r in by_run.values() if "FAIL" in r}
+    assert {"payments-settled", "revenue-daily"} <= failed  # quality, late
+
+
+class LineageReceiver:
+    """An OpenLineage HTTP endpoint: every event POSTed to /api/v1/lineage, kept."""
+
+    def __init__(self) -> None:
+        events: list[dict[str, Any]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.rstrip("/") == "/api/v1/lineage":
+                    events.append(json.loads(body))
+                    self.send_response(201)
+                else:
+                    self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.events = events
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def free_port_range(count: int) -> int:

@@ -24,8 +24,10 @@ def judge(
     occurrence: str,
     at: datetime,
     detected_at: datetime,
+    run_id: str | None = None,
 ) -> list[SlaBreach]:
-    """Apply the outcomes of one output or window (`occurrence`, e.g. "run 2026-11-25")."""
+    """Apply the outcomes of one output or window (`occurrence`, e.g. "run 2026-11-25");
+    a breach opened by a batch output names its `run_id` in its details."""
     events = []
     for outcome in outcomes:
         key = f"{port}/{outcome.rule.metric}"
@@ -40,6 +42,7 @@ def judge(
                 at,
                 rule=outcome.rule.metric,
                 field=outcome.column,
+                details={"run_id": run_id} if run_id is not None else None,
             )
             episodes[key] = episode
             events.append(breaches.opened(owner, episode, detected_at))
