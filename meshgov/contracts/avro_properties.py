@@ -142,6 +142,13 @@ def _record(
 def _value_type(prop: SchemaProperty, where: str, notes: list[Note], names: _Names) -> Any:
     logical = (prop.logicalType or "").lower()
     physical = (prop.physicalType or "").strip()
+    if physical.lower() == "map" and not prop.properties:
+        notes.append(Note(where, "a map: its values are read as strings", Severity.INFO))
+        return {"type": "map", "values": "string"}
+    if physical.lower() in ("enum", "fixed"):
+        kind = "string" if physical.lower() == "enum" else "bytes"
+        notes.append(Note(where, f"an Avro {physical.lower()}: read as {kind}", Severity.INFO))
+        return kind
     if logical == "object" or (not logical and prop.properties):
         return _record(
             prop.properties or [], record_name(prop.name or "Nested"), None, where, notes, names
@@ -183,7 +190,10 @@ def avro_to_properties(schema: Any) -> list[SchemaProperty]:
     """The properties of an Avro record schema (a dict, or its JSON already parsed)."""
     if not isinstance(schema, dict) or schema.get("type") not in ("record", "error"):
         return []
-    return [_property(field) for field in schema.get("fields", []) if isinstance(field, dict)]
+    fields = schema.get("fields")
+    if not isinstance(fields, list):
+        return []
+    return [_property(field) for field in fields if isinstance(field, dict)]
 
 
 def _property(field: dict[str, Any]) -> SchemaProperty:
@@ -198,7 +208,7 @@ def _property(field: dict[str, Any]) -> SchemaProperty:
         update={
             "name": str(field.get("name")),
             "required": required,
-            "description": field.get("doc") or None,
+            "description": doc if isinstance(doc := field.get("doc"), str) and doc else None,
         }
     )
 

@@ -26,7 +26,7 @@ from open_data_contract_standard.model import (
 )
 
 from meshgov.contracts.avro_properties import avro_to_properties
-from meshgov.contracts.odcs_import import AVRO_SCHEMA, MESHGOV_ENGINE, ODCS_KIND
+from meshgov.contracts.odcs_import import AVRO_SCHEMA, CLASSIFICATIONS, MESHGOV_ENGINE, ODCS_KIND
 from meshgov.models.descriptor import DataProduct, FieldClassification, OutputPort, PortType
 from meshgov.models.quality import QualityRule, RuleKind
 from meshgov.models.sla import Freshness
@@ -76,10 +76,12 @@ def _server(port: OutputPort, kafka_host: str) -> Server:
     fmt = port.format.value.lower()
     if port.type is PortType.STREAMING:
         return Server(server=port.name, type="kafka", host=kafka_host, format=fmt)
-    scheme = urlparse(port.location).scheme.lower()
-    kind = _STORES.get(scheme, "custom")
-    if kind == "local":
-        return Server(server=port.name, type=kind, path=urlparse(port.location).path, format=fmt)
+    parsed = urlparse(port.location)
+    kind = _STORES.get(parsed.scheme.lower(), "custom")
+    if kind == "local" and not parsed.netloc and port.location.startswith("file:///"):
+        return Server(server=port.name, type=kind, path=parsed.path, format=fmt)
+    if kind == "local":  # a file on another host: kept as written
+        kind = "custom"
     return Server(server=port.name, type=kind, location=port.location, format=fmt)
 
 
@@ -87,11 +89,16 @@ def _object(port: OutputPort) -> SchemaObject:
     raw = port.avro_schema
     avro = json.loads(raw) if isinstance(raw, str) else raw
     properties = avro_to_properties(avro)
+    unplaced: dict[str, Any] = {}
     for path, declared in port.fields.items():
         prop = _find(properties, path.split("."))
         if prop is not None:
             _classify(prop, declared)
+        else:  # inside a union of records or a map, or no schema: no property to carry it
+            unplaced[path] = _classification_value(declared)
     custom: list[CustomProperty] = []
+    if unplaced:
+        custom.append(CustomProperty(property=CLASSIFICATIONS, value=unplaced))
     if avro is not None:
         custom.append(CustomProperty(property=AVRO_SCHEMA, value=json.dumps(avro, sort_keys=True)))
     if port.subject:
@@ -110,7 +117,9 @@ def _object(port: OutputPort) -> SchemaObject:
         name=port.name,
         physicalName=port.kafka_topic or port.name,
         physicalType="topic" if port.type is PortType.STREAMING else "table",
-        description=avro.get("doc") if isinstance(avro, dict) else None,
+        description=doc
+        if isinstance(avro, dict) and isinstance(doc := avro.get("doc"), str)
+        else None,
         properties=properties or None,
         customProperties=custom or None,
     )
@@ -129,33 +138,45 @@ def _find(properties: list[SchemaProperty] | None, parts: list[str]) -> SchemaPr
     return None
 
 
+def _classification_value(declared: FieldClassification) -> dict[str, Any]:
+    return {
+        "pii": declared.pii.value if declared.pii is not None else "none",
+        "protection": declared.protection.value,
+        **({"tags": list(declared.tags)} if declared.tags else {}),
+    }
+
+
 def _classify(prop: SchemaProperty, declared: FieldClassification) -> None:
+    protection = f"protection:{declared.protection.value}"
     if declared.pii is None:
-        prop.tags = ["pii:none", *declared.tags]
+        protected = [protection] if declared.protection.value != "none" else []
+        prop.tags = ["pii:none", *protected, *declared.tags]
         return
     prop.classification = "pii"
-    prop.tags = [
-        f"pii:{declared.pii.value}",
-        f"protection:{declared.protection.value}",
-        *declared.tags,
-    ]
+    prop.tags = [f"pii:{declared.pii.value}", protection, *declared.tags]
 
 
 def _rule(rule: QualityRule) -> DataQuality:
+    """The rule as ODCS says it, named with its meshgov metric (kept by a round trip)."""
+    name = rule.metric
     if rule.kind is RuleKind.NO_NULLS:
-        return DataQuality(metric="nullValues", mustBe=0)
+        return DataQuality(name=name, metric="nullValues", mustBe=0)
     if rule.kind is RuleKind.MAX_NULL_RATE:
-        return DataQuality(metric="nullValues", unit="percent", mustBeLessOrEqualTo=rule.threshold)
+        return DataQuality(
+            name=name, metric="nullValues", unit="percent", mustBeLessOrEqualTo=rule.threshold
+        )
     if rule.kind is RuleKind.UNIQUE:
-        return DataQuality(metric="duplicateValues", mustBe=0)
+        return DataQuality(name=name, metric="duplicateValues", mustBe=0)
     if rule.kind is RuleKind.ROW_COUNT:
-        if rule.min_rows is not None and rule.max_rows is not None:
-            if rule.min_rows == rule.max_rows:
-                return DataQuality(metric="rowCount", mustBe=rule.min_rows)
-            return DataQuality(metric="rowCount", mustBeBetween=[rule.min_rows, rule.max_rows])
-        if rule.min_rows is not None:
-            return DataQuality(metric="rowCount", mustBeGreaterOrEqualTo=rule.min_rows)
-        return DataQuality(metric="rowCount", mustBeLessOrEqualTo=rule.max_rows)
+        low, high = rule.min_rows, rule.max_rows
+        if low is not None and high is not None:
+            if low == high:
+                return DataQuality(name=name, metric="rowCount", mustBe=low)
+            # mustBeBetween excludes its ends, as the standard defines it
+            return DataQuality(name=name, metric="rowCount", mustBeBetween=[low - 1, high + 1])
+        if low is not None:
+            return DataQuality(name=name, metric="rowCount", mustBeGreaterOrEqualTo=low)
+        return DataQuality(name=name, metric="rowCount", mustBeLessOrEqualTo=high)
     implementation: dict[str, Any] = {"metric": rule.metric}
     if rule.threshold is not None:
         implementation["threshold"] = rule.threshold
@@ -223,17 +244,11 @@ def _freshness(freshness: Freshness) -> ServiceLevelAgreementProperty:
 def _sla(product: DataProduct) -> list[ServiceLevelAgreementProperty]:
     sla: list[ServiceLevelAgreementProperty] = []
     if (availability := product.sla.availability) is not None:
-        window = (
-            [CustomProperty(property="windowDays", value=availability.window_days)]
-            if availability.window_days != 30
-            else None
-        )
         sla.append(
             ServiceLevelAgreementProperty(
                 property="availability",
                 value=availability.target_percent,
                 unit="percent",
-                customProperties=window,
             )
         )
     if product.sla.freshness is not None:
@@ -263,6 +278,11 @@ def _custom(product: DataProduct) -> list[CustomProperty]:
             },
         )
     ]
+    availability = product.sla.availability
+    if availability is not None and availability.window_days != 30:
+        custom.append(
+            CustomProperty(property="availabilityWindowDays", value=availability.window_days)
+        )
     if product.input_ports:
         custom.append(
             CustomProperty(

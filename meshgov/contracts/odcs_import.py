@@ -31,6 +31,7 @@ information where it is recorded only."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -57,11 +58,17 @@ from meshgov.contracts.avro_properties import (
 from meshgov.contracts.origin import ContractOrigin, Note
 from meshgov.models.descriptor import PRODUCT_NAME
 from meshgov.models.events import Severity
+from meshgov.models.quality import QualityRule
 
 ODCS_KIND = "DataContract"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+MAX_EMBEDDED_CHARS = 256_000  # an embedded schema: parsed only below this size and depth
+MAX_EMBEDDED_DEPTH = 64
 AVRO_SCHEMA = "avroSchema"
+CLASSIFICATIONS = "fieldClassifications"
 MESHGOV_ENGINE = "meshgov"
-_KAFKA = {"kafka", "kinesis", "pubsub"}
+_KAFKA = {"kafka"}
+_OTHER_STREAMS = {"kinesis", "pubsub"}
 _DATABASE_PARTS = ("database", "dataset", "catalog", "project", "schema_")
 _FORMATS = {
     "avro": "Avro",
@@ -90,6 +97,20 @@ _UNIT_SECONDS = {
     "day": 86400,
     "w": 604800,
     "week": 604800,
+}
+_SLA_SYNONYMS = {  # the standard's own, case-insensitive
+    "av": "availability",
+    "th": "throughput",
+    "er": "errorrate",
+    "ga": "generalavailability",
+    "es": "endofsupport",
+    "el": "endoflife",
+    "re": "retention",
+    "fy": "frequency",
+    "ly": "latency",
+    "td": "timetodetect",
+    "tn": "timetonotify",
+    "tr": "timetorepair",
 }
 _RECORDED_ONLY = {
     "retention",
@@ -141,7 +162,7 @@ def import_odcs(raw: dict[str, Any]) -> Imported:
         contract = OpenDataContractStandard.model_validate(raw)
     except ValidationError as error:
         errors = tuple(
-            Note(_odcs_path(e["loc"]), _validation_message(e), Severity.ERROR)
+            Note(_odcs_path(e["loc"], raw), _validation_message(e), Severity.ERROR)
             for e in error.errors()
         )
         return Imported({}, ContractOrigin(contract_format), errors)
@@ -159,6 +180,8 @@ class _Mapping:
         self.contract = contract
         self.notes: list[Note] = []
         self.paths: dict[str, str] = {}
+        self.ports: list[dict[str, Any]] = []
+        self.window_days: Any = None  # of availability, from the contract's custom properties
 
     def note(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
         self.notes.append(Note(path, message, severity))
@@ -168,10 +191,10 @@ class _Mapping:
         product: dict[str, Any] = {}
         # The first that is a product name: a contract's name is often a title, its id a UUID.
         candidates = [
-            (k, v) for k, v in (("dataProduct", c.dataProduct), ("id", c.id), ("name", c.name)) if v
+            (k, v) for k, v in (("dataProduct", c.dataProduct), ("name", c.name), ("id", c.id)) if v
         ]
         key, name = next(
-            ((k, v) for k, v in candidates if PRODUCT_NAME.match(v)),
+            ((k, v) for k, v in candidates if PRODUCT_NAME.match(v) and not _UUID.match(v)),
             candidates[0] if candidates else ("dataProduct", None),
         )
         product["name"] = name
@@ -195,9 +218,12 @@ class _Mapping:
             product["deprecated"] = True
             if status == "retired":
                 self.note("status", "retired: registered as deprecated, still served")
+        elif status and status != "active":
+            self.note("status", f"{c.status}: registered as an active product", Severity.INFO)
         for index in range(len(c.schema_ or [])):
             self.paths[f"data_product.output_ports[{index}]"] = f"schema[{index}]"
         product["output_ports"] = [self._port(i, o) for i, o in enumerate(c.schema_ or [])]
+        self.ports = product["output_ports"]
         if not product["output_ports"]:
             self.note(
                 "schema", "the contract has no schema objects: no output port", Severity.ERROR
@@ -219,9 +245,18 @@ class _Mapping:
         base = "team" if isinstance(team, list) else "team.members"
         owners = [(i, m) for i, m in enumerate(members) if "owner" in (m.role or "").lower()]
         current = [(i, m) for i, m in owners if not m.dateOut and not m.replacedByUsername]
-        for index, member in current or owners:
+        for index, member in current:
             self.paths["data_product.owner"] = f"{base}[{index}].username"
             return member.username
+        if owners:
+            index, _ = owners[0]
+            self.note(
+                f"{base}[{index}]",
+                "every owner has left the team (dateOut, replacedByUsername): name the current "
+                "owner",
+                Severity.ERROR,
+            )
+            return None
         roles = sorted({m.role for m in members if m.role})
         found = f" (roles found: {', '.join(roles)})" if roles else ""
         self.note(
@@ -240,7 +275,11 @@ class _Mapping:
         name = item.name or f"port-{index + 1}"
         port: dict[str, Any] = {"name": name}
         kafka = [(i, s) for i, s in self._servers() if (s.type or "").lower() in _KAFKA]
-        stores = [(i, s) for i, s in self._servers() if (s.type or "").lower() not in _KAFKA]
+        stores = [
+            (i, s)
+            for i, s in self._servers()
+            if (s.type or "").lower() not in _KAFKA | _OTHER_STREAMS
+        ]
         named = [(i, s) for i, s in self._servers() if s.server == name]
         server: tuple[int, Server] | None = None
         if named:
@@ -261,28 +300,63 @@ class _Mapping:
             port.update({"type": "streaming", "format": "Avro", "location": "kafka://unknown"})
         else:
             port.update(self._location(server, item, where))
-        custom = {p.property: p.value for p in item.customProperties or [] if p.property}
+        custom: dict[str, Any] = {}
+        for j, prop in enumerate(item.customProperties or []):
+            if not prop.property:
+                continue
+            custom[prop.property] = prop.value
+            at = f"{where}.customProperties[{j}]"
+            known = {"subject": "subject", "keySchema": "key_schema", "timezone": "timezone"}
+            if prop.property in known:
+                self.paths[f"{_port_path(where)}.{known[prop.property]}"] = f"{at}.value"
+            elif prop.property == AVRO_SCHEMA:
+                self.paths[f"{_port_path(where)}.schema"] = f"{at}.value"
+            elif prop.property != CLASSIFICATIONS:
+                self.note(at, f"{prop.property!r} is not used by meshgov", Severity.INFO)
         schema = self._schema(item, where, custom.get(AVRO_SCHEMA))
         if schema is not None:
             port["schema"] = schema
         if custom.get("subject"):
             port["subject"] = custom["subject"]
         if custom.get("keySchema"):
-            port["key_schema"] = _json_or_value(custom["keySchema"])
+            port["key_schema"] = self._embedded(custom["keySchema"], f"{where}.customProperties")
         if custom.get("timezone"):
             port["timezone"] = custom["timezone"]
-        for key in set(custom) - {AVRO_SCHEMA, "subject", "keySchema", "timezone"}:
-            self.note(f"{where}.customProperties", f"{key!r} is not used by meshgov", Severity.INFO)
         fields = self._fields(index, item)
+        extra = custom.get(CLASSIFICATIONS)
+        if isinstance(extra, dict):  # fields the properties cannot reach (union branches, maps)
+            fields = {**{str(k): v for k, v in extra.items()}, **fields}
         if fields:
             port["fields"] = fields
         return port
+
+    def _embedded(self, value: Any, where: str) -> Any:
+        """A schema given as JSON text (or as YAML): its value, bounded in size and depth;
+        a JSON string stays the text it was (a primitive schema such as '"string"')."""
+        if not isinstance(value, str):
+            return value
+        if len(value) > MAX_EMBEDDED_CHARS or _nesting(value) > MAX_EMBEDDED_DEPTH:
+            self.note(
+                where, "the embedded schema is too large or too deeply nested", Severity.ERROR
+            )
+            return None
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        return decoded if isinstance(decoded, (dict, list)) else value
 
     def _location(
         self, server: tuple[int, Server], item: SchemaObject, where: str
     ) -> dict[str, Any]:
         at, s = server
         kind = (s.type or "").lower()
+        if kind in _OTHER_STREAMS:
+            self.note(
+                f"servers[{at}].type",
+                f"a {kind} stream: meshgov reads Kafka topics only",
+                Severity.ERROR,
+            )
         self.paths[f"{_port_path(where)}.location"] = f"servers[{at}]"
         location = s.location or (f"file://{s.path}" if s.path else None)
         if kind in _KAFKA:
@@ -315,14 +389,16 @@ class _Mapping:
 
     def _schema(self, item: SchemaObject, where: str, embedded: Any) -> Any:
         if embedded is not None:
-            exact = _json_or_value(embedded)
+            exact = self._embedded(embedded, f"{where}.customProperties")
+            if exact is None:
+                return None
             if not item.properties or shape(avro_to_properties(exact)) == shape(item.properties):
                 return exact
             self.note(
                 f"{where}.customProperties",
-                f"the embedded {AVRO_SCHEMA} no longer matches the properties; the Avro "
-                f"schema was built from the properties",
-                Severity.INFO,
+                f"the embedded {AVRO_SCHEMA} no longer matches the properties: the Avro schema "
+                f"was built from the properties, and what only the embedded schema said "
+                f"(defaults, enum symbols, map values, record names) is not in it",
             )
         if not item.properties:
             return None
@@ -340,7 +416,10 @@ class _Mapping:
             declared = _classification(prop)
             self.paths[f"{port}.{dotted}"] = where
             self.paths[f"{port}.{dotted}.protection"] = f"{where}.tags"
-            self.paths[f"{port}.{dotted}.pii"] = f"{where}.classification"
+            from_tags = any(str(t).lower().startswith("pii") for t in prop.tags or [])
+            self.paths[f"{port}.{dotted}.pii"] = (
+                f"{where}.tags" if from_tags else f"{where}.classification"
+            )
             if declared is not None:
                 fields[dotted] = declared
         return fields
@@ -353,8 +432,10 @@ class _Mapping:
                 found["sla"] = {"schema_stability": _stability(p.value)}
                 self.paths["data_product.sla.schema_stability"] = f"{where}.value"
             elif p.property == "inputPorts":
-                found["input_ports"] = [_input(v) for v in _as_list(p.value)]
+                found["input_ports"] = [_input(v) for v in _as_list(p.value) if v is not None]
                 self.paths["data_product.input_ports"] = f"{where}.value"
+            elif p.property == "availabilityWindowDays":
+                self.window_days = p.value
             elif p.property == "effectiveDate":
                 found["effective_date"] = p.value
                 self.paths["data_product.effective_date"] = f"{where}.value"
@@ -371,8 +452,9 @@ class _Mapping:
         for i, prop in enumerate(self.contract.slaProperties or []):
             where = f"slaProperties[{i}]"
             kind = (prop.property or "").replace("_", "").replace("-", "").lower()
+            kind = _SLA_SYNONYMS.get(kind, kind)
             if kind == "availability":
-                sla["availability"] = _availability(prop)
+                sla["availability"] = _availability(prop, self.window_days)
                 self.paths["data_product.sla.availability"] = f"{where}.value"
             elif kind == "frequency" and prop.schedule:
                 self._refresh(prop, where, scheduled)
@@ -405,11 +487,15 @@ class _Mapping:
         if (prop.scheduler or "cron").lower() != "cron":
             self.note(where, f"scheduler {prop.scheduler!r}: meshgov reads cron schedules")
             return
-        targets = [p for p in scheduled if prop.element in (None, p.get("name"))]
+        element = prop.element or self.contract.slaDefaultElement
+        objects = {e.strip().split(".", 1)[0] for e in element.split(",")} if element else None
+        targets = [p for p in scheduled if objects is None or p.get("name") in objects]
         if not targets:
             self.note(where, "a refresh schedule, but no batch port it could apply to")
         for port in targets:
             port.setdefault("refresh", prop.schedule)
+            index = next(i for i, p in enumerate(self.ports) if p is port)
+            self.paths[f"data_product.output_ports[{index}].refresh"] = f"{where}.schedule"
 
     def _freshness(
         self, kind: str, prop: ServiceLevelAgreementProperty, where: str, scheduled: bool
@@ -423,12 +509,27 @@ class _Mapping:
                     Severity.ERROR,
                 )
                 return None
-            zone = match.group("zone") or (
-                _offset_zone(match.group("offset")) if match.group("offset") else None
-            )
+            zone = match.group("zone")
+            if match.group("offset"):
+                zone = _offset_zone(match.group("offset"))
+                if zone is None:
+                    self.note(
+                        f"{where}.value",
+                        f"offset {match.group('offset')} is not whole hours: name the time "
+                        f"zone instead, e.g. '04:00 Asia/Kolkata'",
+                        Severity.ERROR,
+                    )
+                    return None
             if isinstance(prop.valueExt, str) and not zone:
                 zone = prop.valueExt
-            return {"deadline": match.group("clock"), "timezone": zone or "UTC"}
+            if not zone:
+                self.note(
+                    f"{where}.value",
+                    f"{prop.value!r} names no time zone: say which, e.g. '04:00 UTC'",
+                    Severity.ERROR,
+                )
+                return None
+            return {"deadline": match.group("clock"), "timezone": zone}
         seconds = _seconds(prop.value, prop.unit)
         if seconds is None:
             self.note(
@@ -448,27 +549,44 @@ class _Mapping:
         return {"max_silence": seconds}
 
     def _quality(self) -> list[dict[str, Any]]:
-        rules: list[dict[str, Any]] = []
+        found: list[tuple[dict[str, Any], str]] = []
         for index, item in enumerate(self.contract.schema_ or []):
             where = f"schema[{index}]"
             for i, rule in enumerate(item.quality or []):
-                mapped = self._rule(rule, f"{where}.quality[{i}]", None)
-                if mapped is not None:
-                    rules.append(mapped)
+                at_rule = f"{where}.quality[{i}]"
+                if (mapped := self._named(rule, self._rule(rule, at_rule, None))) is not None:
+                    found.append((mapped, at_rule))
             for dotted, at, prop in property_paths(item.properties, where):
                 if prop.unique:
-                    rules.append({"metric": f"unique_{dotted}"})
+                    found.append(({"metric": f"unique_{dotted}"}, f"{at}.unique"))
                 for i, rule in enumerate(prop.quality or []):
-                    mapped = self._rule(rule, f"{at}.quality[{i}]", dotted)
-                    if mapped is not None:
-                        rules.append(mapped)
-        unique: list[dict[str, Any]] = []
-        for mapped_rule in rules:
-            if mapped_rule not in unique:
-                unique.append(mapped_rule)
-        for i, _ in enumerate(unique):
-            self.paths[f"data_product.quality[{i}]"] = "schema"
-        return unique
+                    at_rule = f"{at}.quality[{i}]"
+                    if (mapped := self._named(rule, self._rule(rule, at_rule, dotted))) is not None:
+                        found.append((mapped, at_rule))
+        rules: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for mapped_rule, at_rule in found:
+            key = json.dumps(mapped_rule, sort_keys=True, default=str)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.paths[f"data_product.quality[{len(rules)}]"] = at_rule
+            rules.append(mapped_rule)
+        return rules
+
+    @staticmethod
+    def _named(rule: DataQuality, mapped: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The rule under the meshgov metric name the contract gives it (`name`), when that
+        name means the same rule: a round trip keeps `no_duplicates_in_order_id` as written."""
+        if mapped is None or not rule.name or rule.name == mapped.get("metric"):
+            return mapped
+        try:
+            named = QualityRule.model_validate({**mapped, "metric": rule.name})
+            plain = QualityRule.model_validate(mapped)
+        except ValueError:
+            return mapped
+        same = (named.kind, named.column) == (plain.kind, plain.column)
+        return {**mapped, "metric": rule.name} if same else mapped
 
     def _rule(self, rule: DataQuality, where: str, column: str | None) -> dict[str, Any] | None:
         kind = (rule.type or "library").lower()
@@ -512,9 +630,13 @@ class _Mapping:
                 **({"min": low} if low is not None else {}),
                 **({"max": high} if high is not None else {}),
             }
-        if metric in ("nullvalues", "missingvalues", "duplicatevalues") and column is None:
+        if metric in ("nullvalues", "missingvalues", "duplicatevalues") and not isinstance(
+            column, str
+        ):
             self.note(
-                where, f"{rule.metric} needs a property: put it under the property", Severity.ERROR
+                where,
+                f"{rule.metric} over the whole object (or several properties): meshgov checks it "
+                f"per property, put it under the property",
             )
             return None
         if metric == "missingvalues" and (rule.arguments or {}).get("missingValues"):
@@ -525,8 +647,8 @@ class _Mapping:
         if metric in ("nullvalues", "missingvalues"):
             if most is not None and most <= 0:
                 return {"metric": f"no_nulls_in_{column}"}
-            if percent and most is not None:
-                return {"metric": f"null_rate_in_{column}", "threshold": f"{most:g}%"}
+            if percent and most is not None and math.isfinite(most):
+                return {"metric": f"null_rate_in_{column}", "threshold": _percent_text(most)}
             self.note(
                 where,
                 "meshgov checks nulls as none (mustBe: 0) or at most a percent "
@@ -554,7 +676,6 @@ class _Mapping:
             "roles",
             "authoritativeDefinitions",
             "context",
-            "slaDefaultElement",
         ):
             if getattr(c, key, None):
                 self.note(key, "recorded in the contract, not used by meshgov", Severity.INFO)
@@ -573,38 +694,59 @@ _METRIC_ALIASES = {
 }
 
 
+def _number(value: Any) -> float | None:
+    """A finite number, or None (nan, a bool, not a number); an integer too large for a
+    float is infinity."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    return None if math.isnan(number) else number
+
+
 def _at_most(rule: DataQuality, percent: bool) -> float | None:
     """The most nulls or duplicates the rule allows: a count, or a percent."""
-    if isinstance(rule.mustBe, (int, float)) and not isinstance(rule.mustBe, bool):
-        return float(rule.mustBe)
-    if rule.mustBeLessOrEqualTo is not None:
-        return float(rule.mustBeLessOrEqualTo)
-    if rule.mustBeLessThan is not None:
+    if (equal := _number(rule.mustBe)) is not None:
+        return equal
+    if (most := _number(rule.mustBeLessOrEqualTo)) is not None:
+        return most
+    if (below := _number(rule.mustBeLessThan)) is not None:
         # fewer than one is none; a percent is taken as its bound
-        return float(rule.mustBeLessThan) if percent else float(rule.mustBeLessThan) - 1
+        return below if percent else math.ceil(below) - 1 if math.isfinite(below) else below
     return None
 
 
 def _bounds(rule: DataQuality) -> tuple[int | None, int | None] | None:
-    if isinstance(rule.mustBe, int) and not isinstance(rule.mustBe, bool):
-        return rule.mustBe, rule.mustBe
-    if rule.mustBeBetween is not None:
-        return int(rule.mustBeBetween[0]), int(rule.mustBeBetween[1])
-    low = (
-        int(rule.mustBeGreaterThan) + 1
-        if rule.mustBeGreaterThan is not None
-        else int(rule.mustBeGreaterOrEqualTo)
-        if rule.mustBeGreaterOrEqualTo is not None
-        else None
-    )
-    high = (
-        int(rule.mustBeLessThan) - 1
-        if rule.mustBeLessThan is not None
-        else int(rule.mustBeLessOrEqualTo)
-        if rule.mustBeLessOrEqualTo is not None
-        else None
-    )
-    return None if low is None and high is None else (low, high)
+    """(min, max) rows, inclusive. ODCS's mustBeBetween excludes its ends ("the equivalent
+    to mustBeGreaterThan and mustBeLessThan"); rows are whole, so bounds round inwards."""
+    low: int | None = None
+    high: int | None = None
+    if (equal := _number(rule.mustBe)) is not None and math.isfinite(equal):
+        if equal != int(equal):
+            return None
+        return int(equal), int(equal)
+    between: list[Any] = list(rule.mustBeBetween) if rule.mustBeBetween else [None, None]
+    above = _number(rule.mustBeGreaterThan)
+    above = _number(between[0]) if above is None else above
+    if above is not None and math.isfinite(above):
+        low = math.floor(above) + 1
+    at_least = _number(rule.mustBeGreaterOrEqualTo)
+    if at_least is not None and math.isfinite(at_least):
+        low = math.ceil(at_least)
+    below = _number(rule.mustBeLessThan)
+    below = _number(between[1]) if below is None else below
+    if below is not None and math.isfinite(below):
+        high = math.ceil(below) - 1
+    at_most = _number(rule.mustBeLessOrEqualTo)
+    if at_most is not None and math.isfinite(at_most):
+        high = math.floor(at_most)
+    if low is not None and low < 0:
+        low = 0
+    if low is None and high is None:
+        return None
+    return low, high
 
 
 def _classification(prop: SchemaProperty) -> dict[str, Any] | None:
@@ -645,12 +787,11 @@ def _classification(prop: SchemaProperty) -> dict[str, Any] | None:
     return classified
 
 
-def _availability(prop: ServiceLevelAgreementProperty) -> dict[str, Any]:
+def _availability(prop: ServiceLevelAgreementProperty, window_days: Any) -> dict[str, Any]:
     value = prop.value
-    text = f"{value}%" if isinstance(value, (int, float)) else str(value)
-    custom = {p.property: p.value for p in prop.customProperties or []}
-    window = custom.get("windowDays")
-    return {"target_percent": text, **({"window_days": window} if window is not None else {})}
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    text = f"{value}%" if number else str(value)
+    return {"target_percent": text, **({"window_days": window_days} if window_days else {})}
 
 
 def _stability(value: Any) -> Any:
@@ -686,29 +827,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json_or_value(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+def _percent_text(value: float) -> str:
+    """A percent as text, every digit kept: 1.2345678%, 0.00001% (never 1e-05%)."""
+    return f"{value:.12f}".rstrip("0").rstrip(".") + "%"
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest in JSON text (strings not told apart: an upper bound)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+MAX_DURATION_SECONDS = 3650 * 86400.0  # ten years: any longer promise is a mistake
 
 
 def _seconds(value: Any, unit: str | None) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     name = (unit or "s").strip().lower()
     factor = _UNIT_SECONDS.get(name) or _UNIT_SECONDS.get(name.rstrip("s"))
-    if factor is None or number <= 0:
+    if factor is None or not math.isfinite(number) or number <= 0:
         return None
-    return number * factor
+    seconds = number * factor
+    return seconds if seconds <= MAX_DURATION_SECONDS else None
 
 
-def _offset_zone(offset: str) -> str:
-    hours = int(offset[1:3])
+def _offset_zone(offset: str) -> str | None:
+    """The Etc/GMT zone of a whole-hour offset such as -08:00; None for one that is not."""
+    hours, minutes = int(offset[1:3]), int(offset[-2:])
+    if minutes:
+        return None
     sign = "-" if offset[0] == "+" else "+"  # Etc/GMT zones count the other way
     return "UTC" if hours == 0 else f"Etc/GMT{sign}{hours}"
 
@@ -717,10 +873,23 @@ def _port_path(where: str) -> str:
     return f"data_product.output_ports[{where.removeprefix('schema[').removesuffix(']')}]"
 
 
-def _odcs_path(location: tuple[Any, ...]) -> str:
-    parts = [p for p in location if not (isinstance(p, str) and p[:1].isupper())]
+def _odcs_path(location: tuple[Any, ...], raw: Any) -> str:
+    """The document path of a pydantic error location: its parts that are keys or indexes
+    of the document, without the union branches pydantic names (`str`, `list[...]`)."""
+    parts: list[str | int] = []
+    node = raw
+    for part in location:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and part == "schema_" and "schema" in node:
+            part, node = "schema", node["schema"]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            continue
+        parts.append(part)
     path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts)
-    return path.replace(".[", "[").replace("schema_", "schema")
+    return path.replace(".[", "[")
 
 
 def _validation_message(error: Any) -> str:
@@ -742,23 +911,28 @@ def unknown_keys(raw: Any, model: type[BaseModel], path: str) -> list[Note]:
             if model is not OpenDataContractStandard:  # the top level forbids them itself
                 notes.append(Note(where, "is not an ODCS field; ignored"))
             continue
-        nested = _model_of(field.annotation)
-        if nested is None:
-            continue
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                notes += unknown_keys(item, nested, f"{where}[{i}]")
-        else:
+            item_model = _model_of(field.annotation, in_list=True)
+            if item_model is not None:
+                for i, item in enumerate(value):
+                    notes += unknown_keys(item, item_model, f"{where}[{i}]")
+        elif (nested := _model_of(field.annotation, in_list=False)) is not None:
             notes += unknown_keys(value, nested, where)
     return notes
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def _model_of(annotation: Any, in_list: bool) -> type[BaseModel] | None:
+    """The model a value of this annotation is read as: of a list's items (`in_list`), or
+    of the value itself (`Team | list[TeamMember]` is a Team as a mapping, members as a
+    list)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) is not None or get_args(annotation):
-        for arg in get_args(annotation):
-            found = _model_of(arg)
-            if found is not None:
-                return found
+        return None if in_list else annotation
+    origin = get_origin(annotation)
+    if origin is list:
+        (item,) = get_args(annotation) or (None,)
+        return _model_of(item, in_list=False) if in_list else None
+    for arg in get_args(annotation):
+        found = _model_of(arg, in_list)
+        if found is not None:
+            return found
     return None

@@ -27,16 +27,14 @@ class ContractOrigin:
     hints: dict[str, str] = field(default_factory=dict)  # finding code -> how to fix it there
 
     def source_path(self, path: str) -> str | None:
-        """The source path of a descriptor path, through its longest mapped prefix."""
-        best = ""
-        for prefix in self.paths:
-            if len(prefix) > len(best) and (
-                path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
-            ):
-                best = prefix
-        if not best:
-            return None
-        return self.paths[best] + path[len(best) :] if path != best else self.paths[best]
+        """The source path of a descriptor path: that of the path itself or of its nearest
+        mapped parent (never a made-up path below it); None if nothing above it is mapped.
+        Each parent is looked up once: a finding costs its path's depth, not the map's size."""
+        for end in _parent_ends(path):
+            found = self.paths.get(path[:end])
+            if found is not None:
+                return found
+        return None
 
     def localize(self, finding: Finding) -> Finding:
         """The finding with its path in the source document; the descriptor's path kept in
@@ -71,3 +69,13 @@ class ContractOrigin:
             )
             for note in self.notes
         ]
+
+
+def _parent_ends(path: str) -> list[int]:
+    """Where `path` and each of its parents end, longest first: a.b[0].c -> a.b[0].c,
+    a.b[0], a.b, a."""
+    ends = [len(path)]
+    for index in range(len(path) - 1, 0, -1):
+        if path[index] in ".[":
+            ends.append(index)
+    return ends

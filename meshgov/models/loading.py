@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from meshgov.contracts.odcs_import import import_odcs, is_odcs
 from meshgov.models.descriptor import Descriptor
 
 Location = tuple[str | int, ...]
@@ -55,6 +54,13 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc]
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain value, not a list or mapping",
+                    key_node.start_mark,
+                )
             if key in seen:
                 raise ConstructorError(
                     None,
@@ -196,8 +202,7 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
         if exc.context and exc.context_mark is not None:
             reason += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise DescriptorError(source, [Problem("", f"not valid YAML: {reason}", line)]) from None
-    if is_odcs(document):
-        assert isinstance(document, dict)
+    if isinstance(document, dict) and document.get("kind") == "DataContract":
         return _from_odcs(document, root, source)
     if not isinstance(document, dict) or "data_product" not in document:
         found = type(document).__name__ if not isinstance(document, dict) else "no data_product"
@@ -222,6 +227,15 @@ def parse_descriptor(text: str, source: str = "<descriptor>") -> Descriptor:
 def _from_odcs(document: dict[str, Any], root: Node | None, source: str) -> Descriptor:
     """An ODCS contract read through meshgov.contracts.odcs_import: every problem names its
     ODCS path and line, and the descriptor keeps where it came from."""
+    from meshgov.contracts.odcs_import import import_odcs, is_odcs  # models import it back
+
+    if not is_odcs(document):
+        problem = Problem(
+            "apiVersion",
+            f"a DataContract of apiVersion {document.get('apiVersion')!r}: meshgov reads ODCS v3",
+            _line_of("apiVersion", _line_index(root)),
+        )
+        raise DescriptorError(source, [problem])
     lines = _line_index(root)
     imported = import_odcs(document)
     if imported.errors:

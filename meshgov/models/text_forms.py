@@ -35,6 +35,9 @@ def parse_percent(value: object) -> float:
     return number
 
 
+MAX_DURATION_SECONDS = 3650 * 86400.0
+
+
 def parse_duration(value: object) -> timedelta:
     """'15m', '2h', '1h 30m', '15 minutes', '2 hours' or a number of seconds."""
     if isinstance(value, timedelta):
@@ -53,8 +56,10 @@ def parse_duration(value: object) -> timedelta:
             raise ValueError(f"expected a duration such as '15m', '2h' or '1h 30m', got {value!r}")
     else:
         raise ValueError(f"expected a duration such as '15m', '2h' or '1h 30m', got {value!r}")
-    if seconds <= 0:
+    if not seconds > 0:  # nan too
         raise ValueError(f"a duration must be positive, got {value!r}")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"a duration of at most ten years, got {value!r}")
     return timedelta(seconds=seconds)
 
 

@@ -3,6 +3,7 @@ meshgov.models.loading): what the loader reads back into the same descriptor."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import yaml
@@ -20,7 +21,7 @@ def descriptor_yaml(product: DataProduct) -> str:
             dumped["fields"] = {
                 path: {
                     "pii": declared.pii.value if declared.pii is not None else "none",
-                    **({"protection": declared.protection.value} if declared.pii else {}),
+                    "protection": declared.protection.value,
                     **({"tags": list(declared.tags)} if declared.tags else {}),
                 }
                 for path, declared in port.fields.items()
@@ -34,14 +35,16 @@ def descriptor_yaml(product: DataProduct) -> str:
                 "timezone": freshness.timezone,
             }
         elif freshness.within is not None:
-            sla["freshness"] = {"within": format_duration(freshness.within)}
+            sla["freshness"] = {"within": _duration(freshness.within)}
         elif freshness.max_silence is not None:
-            sla["freshness"] = {"max_silence": format_duration(freshness.max_silence)}
+            sla["freshness"] = {"max_silence": _duration(freshness.max_silence)}
     if product.quality:
         document["quality"] = [
             {
                 "metric": rule.metric,
-                **({"threshold": f"{rule.threshold:g}%"} if rule.threshold is not None else {}),
+                "kind": rule.kind.value,  # the metric text alone may read as another column
+                **({"column": rule.column} if rule.column is not None else {}),
+                **({"threshold": _percent(rule.threshold)} if rule.threshold is not None else {}),
                 **({"min": rule.min_rows} if rule.min_rows is not None else {}),
                 **({"max": rule.max_rows} if rule.max_rows is not None else {}),
             }
@@ -49,3 +52,13 @@ def descriptor_yaml(product: DataProduct) -> str:
         ]
     text: str = yaml.safe_dump({"data_product": document}, sort_keys=False, allow_unicode=True)
     return text
+
+
+def _duration(value: timedelta) -> str | float:
+    """'2h 30m' when whole seconds, else the seconds themselves (nothing rounded away)."""
+    seconds = value.total_seconds()
+    return format_duration(value) if seconds == int(seconds) else seconds
+
+
+def _percent(value: float) -> str:
+    return f"{value:.12f}".rstrip("0").rstrip(".") + "%"

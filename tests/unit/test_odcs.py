@@ -305,3 +305,130 @@ def test_the_committed_example_is_the_seed_example_exported() -> None:
     committed = (EXAMPLES / "orders-daily-aggregated.odcs.yaml").read_text()
     seed = parse_descriptor(SEED).data_product
     assert comparable(parse_descriptor(committed).data_product) == comparable(seed)
+
+
+HOSTILE = {
+    "embedded fields not a list": (
+        "    physicalType: topic\n",
+        "    physicalType: topic\n    customProperties:\n      - property: avroSchema\n"
+        "        value: {type: record, name: X, fields: 5}\n",
+    ),
+    "embedded schema nested 5000 deep": (
+        "    physicalType: topic\n",
+        "    physicalType: topic\n    customProperties:\n      - property: keySchema\n"
+        "        value: '" + "[" * 5000 + "'\n",
+    ),
+    "rowCount bound infinite": (
+        "    quality:\n      - type: custom\n",
+        "    quality:\n      - metric: rowCount\n        mustBeBetween: [0, .inf]\n"
+        "      - metric: rowCount\n        mustBeGreaterThan: .nan\n      - type: custom\n",
+    ),
+    "null rule bound of 400 digits": (
+        "            mustBe: 0\n",
+        "            mustBe: " + "9" * 400 + "\n",
+    ),
+    "latency infinite": (
+        '    schedule: "0 2 * * *"\n    element: daily\n',
+        '    schedule: "0 2 * * *"\n    element: daily\n  - property: latency\n'
+        "    value: .inf\n    unit: w\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_contracts_are_findings_or_errors_never_crashes(case: str, tmp_path: Path) -> None:
+    old, new = HOSTILE[case]
+    assert old in SEED_ODCS
+    text = SEED_ODCS.replace(old, new, 1)
+    try:
+        verdict_of(text, tmp_path)
+    except DescriptorError as error:
+        assert all(p.path for p in error.problems), error
+
+
+def test_findings_name_real_odcs_paths_never_made_up_ones(tmp_path: Path) -> None:
+    # A nested field the properties cannot reach names its nearest property, not a path
+    # below it; a bad refresh schedule names the SLA property that gave it.
+    text = SEED_ODCS.replace('    schedule: "0 2 * * *"', '    schedule: "every night"')
+    with pytest.raises(DescriptorError) as raised:
+        parse_descriptor(text)
+    (problem,) = raised.value.problems
+    assert problem.path == "slaProperties[2].schedule"
+    team_as_list = SEED_ODCS.replace(
+        "team:\n  name: orders\n  members:\n    - username: orders-team@company.com\n"
+        "      role: Data Product Owner\n",
+        "team:\n  - username: orders-team@company.com\n    role: owner\n",
+    )
+    verdict = verdict_of(team_as_list, tmp_path)  # the v3.0 list: no "not an ODCS field"
+    assert verdict.decision is Decision.ACCEPTED
+
+
+def test_row_count_bounds_follow_the_standard_between_excludes_its_ends() -> None:
+    text = SEED_ODCS.replace(
+        "    quality:\n      - type: custom\n",
+        "    quality:\n      - metric: rowCount\n        mustBeBetween: [100, 120]\n"
+        "      - metric: rowCount\n        mustBeLessThan: 10.5\n        name: small\n"
+        "      - type: custom\n",
+    )
+    rules = [r for r in parse_descriptor(text).data_product.quality if r.kind.value == "row_count"]
+    assert [(r.min_rows, r.max_rows) for r in rules] == [(101, 119), (None, 10)]
+    exported = parse_descriptor(odcs_yaml(parse_descriptor(text).data_product)).data_product
+    assert [(r.min_rows, r.max_rows) for r in exported.quality if r.kind.value == "row_count"] == [
+        (101, 119),
+        (None, 10),
+    ]
+
+
+def test_the_owner_is_a_current_owner_and_other_streams_are_refused() -> None:
+    departed = SEED_ODCS.replace(
+        "      role: Data Product Owner\n",
+        "      role: Data Product Owner\n      dateOut: 2023-01-01\n"
+        "      replacedByUsername: new-owner@company.com\n",
+    )
+    with pytest.raises(DescriptorError) as raised:
+        parse_descriptor(departed)
+    assert "every owner has left the team" in str(raised.value)
+    kinesis = SEED_ODCS.replace("    type: kafka\n", "    type: kinesis\n")
+    with pytest.raises(DescriptorError) as raised:
+        parse_descriptor(kinesis)
+    assert "meshgov reads Kafka topics only" in str(raised.value)
+
+
+def test_primitive_schemas_and_unreachable_classifications_survive_a_round_trip() -> None:
+    text = example_descriptor_with(
+        schema={
+            "type": "record",
+            "name": "R",
+            "fields": [
+                {
+                    "name": "c",
+                    "type": [
+                        "null",
+                        {
+                            "type": "record",
+                            "name": "C",
+                            "fields": [{"name": "email", "type": "string"}],
+                        },
+                        {"type": "record", "name": "D", "fields": [{"name": "x", "type": "int"}]},
+                    ],
+                    "default": None,
+                },
+            ],
+        },
+        fields={"c.email": "{pii: EMAIL, protection: hashed}"},
+        key_schema='"string"',
+    )
+    product = parse_descriptor(text).data_product
+    back = parse_descriptor(odcs_yaml(product)).data_product
+    assert comparable(back) == comparable(product)
+    assert back.output_ports[0].key_schema == '"string"'
+
+
+def example_descriptor_with(schema: Any, fields: dict[str, str], key_schema: str) -> str:
+    from tests.support.descriptors import example_descriptor
+
+    text = example_descriptor(schema=schema, fields=fields)
+    return text.replace(
+        '      location: "kafka://orders-events"\n',
+        f'      location: "kafka://orders-events"\n      key_schema: {json.dumps(key_schema)}\n',
+    )
