@@ -21,6 +21,7 @@ from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
 from meshgov.lineage import configured as lineage_configured
+from meshgov.models.policy import load_policy
 from meshgov.processors.registry import PROCESSORS
 from meshgov.registry.errors import RegistryError
 from meshgov.registry.local import LocalRegistry
@@ -82,6 +83,15 @@ def components(
         )
         for name in running
     ]
+    if settings.policy_path and load_policy(settings.policy_path).alerts.routes:
+        found.append(
+            Component(
+                "alerts",
+                [*meshgov, "alerts", "run", *connection],
+                ready_marker="Ready: alerts",
+                consumer_group=settings.group("alerts"),
+            )
+        )
     if lineage_configured(settings):
         found.append(
             Component(

@@ -9,6 +9,7 @@ import click
 
 from meshgov import __version__
 from meshgov.cli.acls import acls
+from meshgov.cli.alerts import alerts
 from meshgov.cli.broker import broker
 from meshgov.cli.catalog import catalog
 from meshgov.cli.check import check
@@ -36,6 +37,7 @@ def cli() -> None:
 
 
 cli.add_command(acls)
+cli.add_command(alerts)
 cli.add_command(broker)
 cli.add_command(catalog)
 cli.add_command(check)

@@ -144,7 +144,7 @@ class ProgressFollower:
             message.offset(),
             letter.error_message,
         )
-        publisher.send(self.clients.settings.topic(DEAD_LETTERS), letter)
+        publisher.send(DEAD_LETTERS, letter)
         publisher.flush(30)
 
 

@@ -12,7 +12,6 @@ mesh.dead-letters."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from datetime import UTC, datetime
@@ -22,11 +21,10 @@ import yaml
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import JobEvent, RunEvent
 
-from meshgov.catalog.view import CatalogView
-from meshgov.codec import DecodeError
+from meshgov.catalog.tail import CatalogTail
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.progress import DeliveryError, ProgressFollower
-from meshgov.kafka.topics import CATALOG, OUTPUTS, SLA_BREACHES
+from meshgov.kafka.topics import OUTPUTS, SLA_BREACHES
 from meshgov.lineage.events import breach_events, job_event, output_events
 from meshgov.models.descriptor import DataProduct
 from meshgov.models.events import CatalogEntry, Event, OutputPublished, SlaBreach
@@ -49,7 +47,6 @@ class Catalog:
     """The accepted products, parsed once per catalog update."""
 
     def __init__(self) -> None:
-        self.view = CatalogView()
         self.products: dict[str, DataProduct] = {}
 
     def put(self, entry: CatalogEntry) -> bool:
@@ -59,12 +56,10 @@ class Catalog:
         except DescriptorError:
             return False
         before = self.products.get(entry.product)
-        self.view.put(entry)
         self.products[entry.product] = product
         return before is None or before.model_dump() != product.model_dump()
 
     def remove(self, name: str) -> None:
-        self.view.remove(name)
         self.products.pop(name, None)
 
     def downstream(self, name: str) -> list[DataProduct]:
@@ -80,8 +75,7 @@ class LineageEmitter:
         self.client = client
         self.catalog = Catalog()
         self.emitted: list[JobEvent | RunEvent] = []  # the last few, for `status`
-        self._codec = clients.codec()
-        self._catalog_consumer = clients.consumer()
+        self.tail = CatalogTail(settings, clients)
         self.follower = ProgressFollower(
             clients,
             NAME,
@@ -92,46 +86,26 @@ class LineageEmitter:
         )
 
     def run(self, stop: threading.Event) -> None:
-        self.clients.assign_all(self._catalog_consumer, [self.settings.topic(CATALOG)])
+        self.tail.start()
         try:
             self._follow_catalog(until_caught_up=True)
             log.info("Ready: lineage of %d products", len(self.catalog.products))
             self.follower.run(stop)
         finally:
-            self._catalog_consumer.close()
+            self.tail.close()
 
     # -- the catalog: jobs ----------------------------------------------------------------
 
     def _follow_catalog(self, until_caught_up: bool = False) -> None:
         changed: set[str] = set()
-        while True:
-            message = self._catalog_consumer.poll(1.0 if until_caught_up else 0)
-            if message is None:
-                if until_caught_up and not self._caught_up():
-                    continue
-                break
-            if message.error():
-                continue
-            name = (message.key() or b"").decode("utf-8", "replace")
-            value = message.value()
-            if value is None:
-                self.catalog.remove(name)
-                continue
-            with contextlib.suppress(DecodeError):
-                entry = self._codec.decode(value, CatalogEntry)
-                if self.catalog.put(entry):
-                    changed.add(entry.product)
-                    changed.update(p.name for p in self.catalog.downstream(entry.product))
+        for change in self.tail.poll(until_caught_up):
+            if isinstance(change, str):
+                self.catalog.remove(change)
+            elif self.catalog.put(change):
+                changed.add(change.product)
+                changed.update(p.name for p in self.catalog.downstream(change.product))
         for name in sorted(changed):
             self._emit_job(name)
-
-    def _caught_up(self) -> bool:
-        for tp in self._catalog_consumer.assignment():
-            _, high = self._catalog_consumer.get_watermark_offsets(tp, cached=False)
-            position = self._catalog_consumer.position([tp])[0].offset
-            if high > 0 and (position < 0 or position < high):
-                return False
-        return True
 
     def _emit_job(self, name: str) -> None:
         product = self.catalog.products.get(name)

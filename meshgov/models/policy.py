@@ -8,6 +8,7 @@ from typing import Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from meshgov.models.alerting import AlertRouting
 from meshgov.models.loading import validation_problems
 
 DEFAULT_STREAM_SAMPLE_RATE = 0.1  # benchmarks/dataplane.py: 0.91x the bare consumer
@@ -123,6 +124,7 @@ class GlobalPolicy(_Model):
     require_signed_registrations: bool = False
     signers: list[Signer] = Field(default_factory=list)
     max_signature_lifetime_seconds: int = Field(86_400, gt=0)
+    alerts: AlertRouting = AlertRouting()  # breaches and notices routed to people
     principals: Principals = Principals()
 
     def transfer_for(self, product: str, owner: str) -> Transfer | None:

@@ -15,9 +15,15 @@ from meshgov.settings import Settings
 
 class ProcessorProcess:
     def __init__(
-        self, name: str, settings: Settings, log_dir: Path, env: dict[str, str] | None = None
+        self,
+        name: str,
+        settings: Settings,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,  # default: run NAME
     ) -> None:
         self.name = name
+        self.command = command or ["run", name]
         self.env = env or {}
         self.settings = settings
         self.log_path = log_dir / f"{name}.log"
@@ -34,16 +40,16 @@ class ProcessorProcess:
                 sys.executable,
                 "-m",
                 "meshgov",
-                "run",
-                self.name,
+                *self.command,
                 "--bootstrap-servers",
                 self.settings.bootstrap,
                 "--topic-prefix",
                 self.settings.topic_prefix,
-                "--partitions",
-                str(self.settings.partitions),
-                "--log-level",
-                "info",
+                *(
+                    ["--partitions", str(self.settings.partitions), "--log-level", "info"]
+                    if self.command[0] == "run"
+                    else []
+                ),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

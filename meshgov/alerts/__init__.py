@@ -1,0 +1,1 @@
+"""Breaches and notices routed to people: webhooks, Slack, PagerDuty."""

@@ -1,0 +1,109 @@
+"""Routing breaches and notices to their receivers, with the progress in a consumer group.
+
+Reads mesh.sla-breaches and mesh.verdicts in the `alerts` group (meshgov.kafka.progress)
+and the catalog for who reads what. Each event's notifications go to the receivers the
+policy routes them to; a receiver that fails is tried again with backoff (the others are
+not sent twice meanwhile) and, past the policy's give_up_after_seconds, reported (a dead
+letter, a log line, meshgov_alert_deliveries_total{outcome="given_up"}) so the next
+events are not held back for ever. A restart goes on from the last event delivered."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from prometheus_client import Counter
+
+from meshgov.alerts.notifications import notifications
+from meshgov.alerts.receivers import post, request_for
+from meshgov.catalog.tail import CatalogTail
+from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.progress import DeliveryError, ProgressFollower
+from meshgov.kafka.topics import SLA_BREACHES, VERDICTS
+from meshgov.models.alerting import AlertRouting
+from meshgov.models.events import Event
+from meshgov.settings import Settings
+
+log = logging.getLogger("meshgov.alerts")
+
+NAME = "alerts"
+DELIVERIES = Counter(
+    "meshgov_alert_deliveries_total",
+    "Notifications to receivers, by outcome (delivered, failed, given_up, skipped).",
+    ["receiver", "outcome"],
+)
+
+
+class AlertRouter:
+    def __init__(self, settings: Settings, clients: KafkaClients, routing: AlertRouting) -> None:
+        self.settings = settings
+        self.routing = routing
+        self.tail = CatalogTail(settings, clients)
+        self._sent: set[tuple[str, str]] = set()  # (notification, receiver) of the event in hand
+        self._in_hand: str | None = None
+        self.follower = ProgressFollower(
+            clients,
+            NAME,
+            settings.group(NAME),
+            [settings.topic(SLA_BREACHES), settings.topic(VERDICTS)],
+            self.deliver,
+            give_up_after=routing.give_up_after_seconds,
+            between_polls=self._follow_catalog,
+            on_given_up=self._given_up,
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        self.tail.start()
+        try:
+            self.tail.poll(until_caught_up=True)
+            log.info("Ready: alerts to %d receivers", len(self.routing.receivers))
+            self.follower.run(stop)
+        finally:
+            self.tail.close()
+
+    def _follow_catalog(self) -> None:
+        self.tail.poll()
+
+    def deliver(self, event: Event) -> None:
+        """Every notification of `event` to every receiver routed to, each once; raises the
+        first failure after trying them all, so only what failed is tried again."""
+        identity = f"{type(event).__name__}/{event.kafka_key()}/{getattr(event, 'breach_id', '')}"
+        identity += f"/{getattr(event, 'verdict_id', '')}/{getattr(event, 'state', '')}"
+        if identity != self._in_hand:
+            self._in_hand, self._sent = identity, set()
+        failure: DeliveryError | None = None
+        for note in notifications(event, self.tail.entries, self.routing.notify_consumers):
+            for name in self.routing.receivers_for(note.domain, note.product, note.kind):
+                if (note.key, name) in self._sent:
+                    continue
+                try:
+                    request = request_for(self.routing.receivers[name], note)
+                except ValueError as error:  # a secret not set: the same at every try
+                    failure = failure or DeliveryError(f"{name}: {error}", transient=False)
+                    DELIVERIES.labels(name, "failed").inc()
+                    continue
+                if request is None:
+                    DELIVERIES.labels(name, "skipped").inc()
+                    self._sent.add((note.key, name))
+                    continue
+                try:
+                    post(*request)
+                except DeliveryError as error:
+                    DELIVERIES.labels(name, "failed").inc()
+                    failure = failure or DeliveryError(f"{name}: {error}", error.transient)
+                    continue
+                DELIVERIES.labels(name, "delivered").inc()
+                self._sent.add((note.key, name))
+                log.info("%s: %s to %s", name, note.key, note.owner)
+        if failure is not None:
+            raise failure
+
+    def _given_up(self, event: Event, error: DeliveryError) -> None:
+        receiver = str(error).split(":", 1)[0]
+        DELIVERIES.labels(receiver, "given_up").inc()
+        log.error(
+            "alerts: gave up on %s after %.0f s: %s",
+            receiver,
+            self.routing.give_up_after_seconds,
+            error,
+        )
