@@ -214,8 +214,10 @@ def test_breaches_reach_owners_and_consumers_once_through_restarts_and_failures(
         publisher.send(SLA_BREACHES, breach("b-2", BreachState.OPEN))
         publisher.flush()
         receivers.wait_for(
-            lambda: {"b-2/OPEN/owner", "v-2/revenue-daily", "v-2/fraud-scores"}
-            <= set(receivers.keys("/ok")),
+            lambda: (
+                {"b-2/OPEN/owner", "v-2/revenue-daily", "v-2/fraud-scores"}
+                <= set(receivers.keys("/ok"))
+            ),
             timeout=120,
         )
         receivers.wait_for(lambda: "gave up on fraud-hook" in router.log_tail(), timeout=60)
