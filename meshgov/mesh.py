@@ -20,6 +20,7 @@ from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
+from meshgov.kafka.topics import OUTPUTS, SLA_BREACHES, VERDICTS
 from meshgov.lineage import configured as lineage_configured
 from meshgov.models.policy import load_policy
 from meshgov.processors.registry import PROCESSORS
@@ -45,13 +46,19 @@ class MeshOptions:
 
 
 def metrics_ports(settings: Settings) -> dict[str, int]:
-    """Where `meshgov up` and its processors serve /metrics: the base port for itself, the
-    ports after it for the processors in order; none when the base port is 0. The catalog
-    API and the dashboard serve /metrics on their own ports."""
+    """Where `meshgov up` and its components serve /metrics: the base port for itself, the
+    ports after it for the processors in order, then the alerts router and the lineage
+    emitter; none when the base port is 0. The catalog API and the dashboard serve /metrics
+    on their own ports."""
     base = settings.metrics_base_port
     if not base:
         return {}
-    return {"up": base, **{name: base + 1 + i for i, name in enumerate(PROCESSORS)}}
+    names = [*PROCESSORS, "alerts", "lineage"]
+    return {"up": base, **{name: base + 1 + i for i, name in enumerate(names)}}
+
+
+def _metrics_env(port: int | None) -> dict[str, str]:
+    return {"MESHGOV_METRICS_PORT": str(port)} if port else {}
 
 
 def components(
@@ -79,7 +86,7 @@ def components(
             [*meshgov, "run", name, *connection, "--log-level", "info"],
             ready_marker="Ready",
             consumer_group=settings.group(name),
-            env={"MESHGOV_METRICS_PORT": str(port)} if (port := metrics_ports.get(name)) else {},
+            env=_metrics_env(metrics_ports.get(name)),
         )
         for name in running
     ]
@@ -90,6 +97,7 @@ def components(
                 [*meshgov, "alerts", "run", *connection],
                 ready_marker="Ready: alerts",
                 consumer_group=settings.group("alerts"),
+                env=_metrics_env(metrics_ports.get("alerts")),
             )
         )
     if lineage_configured(settings):
@@ -99,6 +107,7 @@ def components(
                 [*meshgov, "lineage", "run", *connection],
                 ready_marker="Ready: lineage",
                 consumer_group=settings.group("lineage"),
+                env=_metrics_env(metrics_ports.get("lineage")),
             )
         )
     found.append(
@@ -173,14 +182,15 @@ class LocalMesh:
         )
         if self.registry is not None:
             self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
-        self._lag = LagProbe(
-            clients,
-            {
-                settings.group(name): processor.input_topics(settings)
-                for name, processor in PROCESSORS.items()
-                if settings.schema_registry_url or not processor.needs_registry
-            },
-        )
+        groups = {
+            settings.group(name): processor.input_topics(settings)
+            for name, processor in PROCESSORS.items()
+            if settings.schema_registry_url or not processor.needs_registry
+        }
+        # The alerts router and the lineage emitter keep their progress in groups too.
+        groups[settings.group("alerts")] = [settings.topic(SLA_BREACHES), settings.topic(VERDICTS)]
+        groups[settings.group("lineage")] = [settings.topic(OUTPUTS), settings.topic(SLA_BREACHES)]
+        self._lag = LagProbe(clients, groups)
         log_dir = self.options.log_dir or settings.log_dir
         ports = metrics_ports(settings)
         self.supervisor = Supervisor(

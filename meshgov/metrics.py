@@ -136,11 +136,16 @@ class PortActivity(Collector):
         self._lock = threading.Lock()
 
     def seen(self, product: str, port: str, at: datetime) -> None:
-        stamp = at.timestamp()
+        """A clock ahead of ours counts as now; past twice the cap, the ports longest
+        silent are forgotten (the memory stays bounded whatever mesh.outputs holds)."""
+        stamp = min(at.timestamp(), self.clock())
         with self._lock:
             key = (product, port)
             if stamp > self._last.get(key, float("-inf")):
                 self._last[key] = stamp
+            if len(self._last) > 2 * self.cap:
+                kept = sorted(self._last.items(), key=lambda item: item[1])[-self.cap :]
+                self._last = dict(kept)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self.clock()
@@ -255,6 +260,17 @@ def register(key: str, collector: Collector) -> None:
             REGISTRY.unregister(earlier)
         REGISTRY.register(collector)
         _registered[key] = collector
+
+
+def serve_if_configured(settings: Any) -> None:
+    """Serve this process's /metrics when the settings give a port; a port already taken
+    leaves the process running, unobserved, rather than not at all."""
+    if settings.metrics_port is None:
+        return
+    try:
+        serve(settings.metrics_host, settings.metrics_port)
+    except OSError as error:
+        log.error("no /metrics on port %d: %s", settings.metrics_port, error)
 
 
 def serve(host: str, port: int) -> int:

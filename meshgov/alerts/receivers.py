@@ -9,6 +9,7 @@ import json
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlparse
 
 from meshgov import __version__
 from meshgov.alerts.notifications import Notification
@@ -38,9 +39,17 @@ def generic_body(note: Notification) -> dict[str, Any]:
     }
 
 
+SLACK_TEXT = 3000  # characters of a section block
+
+
+def _slack_escaped(text: str) -> str:
+    """Slack's control characters escaped: a product or owner name cannot ping @channel."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_body(note: Notification) -> dict[str, Any]:
     mark = {"trigger": "[BREACH]", "resolve": "[RESOLVED]", "notice": "[NOTICE]"}[note.action]
-    text = f"{mark} {note.summary}"
+    text = _slack_escaped(f"{mark} {note.summary}")[:SLACK_TEXT]
     return {
         "text": text,
         "blocks": [
@@ -50,7 +59,9 @@ def slack_body(note: Notification) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": f"{note.product} · domain {note.domain} · owner {note.owner}",
+                        "text": _slack_escaped(
+                            f"{note.product} · domain {note.domain} · owner {note.owner}"
+                        )[:SLACK_TEXT],
                     }
                 ],
             },
@@ -94,8 +105,26 @@ def request_for(
     return receiver.webhook.resolved_url(), generic_body(note), dict(receiver.webhook.headers)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirected POST would arrive as a bodiless GET, with our headers, somewhere else."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def shown(url: str) -> str:
+    """A receiver's URL as it may be logged: scheme and host only (webhook URLs are
+    credentials)."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.hostname or ''}{f':{parsed.port}' if parsed.port else ''}"
+
+
 def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
-    """POST the JSON body; a DeliveryError says whether trying again may help."""
+    """POST the JSON body; a DeliveryError says whether trying again may help, and names
+    the receiver's host only."""
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
@@ -107,11 +136,12 @@ def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with _OPENER.open(request, timeout=TIMEOUT) as response:
             response.read(65536)
     except urllib.error.HTTPError as error:
         transient = error.code >= 500 or error.code in (408, 429)
-        raise DeliveryError(f"{url}: HTTP {error.code}", transient=transient) from None
+        what = "redirected: not followed" if 300 <= error.code < 400 else f"HTTP {error.code}"
+        raise DeliveryError(f"{shown(url)}: {what}", transient=transient) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise DeliveryError(f"{url}: {reason}", transient=True) from None
+        raise DeliveryError(f"{shown(url)}: {reason}", transient=True) from None

@@ -41,6 +41,8 @@ class AlertRouter:
         self.tail = CatalogTail(settings, clients)
         self._sent: set[tuple[str, str]] = set()  # (notification, receiver) of the event in hand
         self._in_hand: str | None = None
+        self._refused: set[tuple[str, str]] = set()  # refused for good: not tried again
+        self._refusals: list[str] = []
         self.follower = ProgressFollower(
             clients,
             NAME,
@@ -50,6 +52,7 @@ class AlertRouter:
             give_up_after=routing.give_up_after_seconds,
             between_polls=self._follow_catalog,
             on_given_up=self._given_up,
+            max_age=routing.max_age_seconds,  # not a year of breaches paged on a first start
         )
 
     def run(self, stop: threading.Event) -> None:
@@ -70,17 +73,16 @@ class AlertRouter:
         identity = f"{type(event).__name__}/{event.kafka_key()}/{getattr(event, 'breach_id', '')}"
         identity += f"/{getattr(event, 'verdict_id', '')}/{getattr(event, 'state', '')}"
         if identity != self._in_hand:
-            self._in_hand, self._sent = identity, set()
-        failure: DeliveryError | None = None
+            self._in_hand, self._sent, self._refused, self._refusals = identity, set(), set(), []
+        transient: list[str] = []
         for note in notifications(event, self.tail.entries, self.routing.notify_consumers):
             for name in self.routing.receivers_for(note.domain, note.product, note.kind):
-                if (note.key, name) in self._sent:
+                if (note.key, name) in self._sent or (note.key, name) in self._refused:
                     continue
                 try:
                     request = request_for(self.routing.receivers[name], note)
                 except ValueError as error:  # a secret not set: the same at every try
-                    failure = failure or DeliveryError(f"{name}: {error}", transient=False)
-                    DELIVERIES.labels(name, "failed").inc()
+                    self._refuse(note.key, name, str(error))
                     continue
                 if request is None:
                     DELIVERIES.labels(name, "skipped").inc()
@@ -89,21 +91,35 @@ class AlertRouter:
                 try:
                     post(*request)
                 except DeliveryError as error:
+                    if not error.transient:
+                        self._refuse(note.key, name, str(error))
+                        continue
                     DELIVERIES.labels(name, "failed").inc()
-                    failure = failure or DeliveryError(f"{name}: {error}", error.transient)
+                    transient.append(f"{name}: {error}")
                     continue
                 DELIVERIES.labels(name, "delivered").inc()
                 self._sent.add((note.key, name))
                 log.info("%s: %s to %s", name, note.key, note.owner)
-        if failure is not None:
-            raise failure
+        # Tried again while some receiver may still take it (only those are tried again);
+        # reported at once when every receiver left refused it.
+        if transient:
+            raise DeliveryError("; ".join(transient), transient=True)
+        if self._refusals:
+            refusals, self._refusals = self._refusals, []
+            raise DeliveryError("; ".join(refusals), transient=False)
+
+    def _refuse(self, key: str, name: str, reason: str) -> None:
+        DELIVERIES.labels(name, "refused").inc()
+        self._refused.add((key, name))
+        self._refusals.append(f"{name}: {reason}")
 
     def _given_up(self, event: Event, error: DeliveryError) -> None:
-        receiver = str(error).split(":", 1)[0]
-        DELIVERIES.labels(receiver, "given_up").inc()
+        receivers = [failure.split(":", 1)[0] for failure in str(error).split("; ")]
+        for receiver in receivers:
+            DELIVERIES.labels(receiver, "given_up").inc()
         log.error(
             "alerts: gave up on %s after %.0f s: %s",
-            receiver,
+            ", ".join(receivers),
             self.routing.give_up_after_seconds,
             error,
         )

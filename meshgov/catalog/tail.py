@@ -4,10 +4,9 @@ to the topic's end). A removed product comes as its name."""
 
 from __future__ import annotations
 
-import contextlib
-
 from meshgov.codec import DecodeError
-from meshgov.kafka.clients import KafkaClients
+from meshgov.codec.errors import RegistryUnavailableError
+from meshgov.kafka.clients import KafkaClients, TopicPartition
 from meshgov.kafka.topics import CATALOG
 from meshgov.models.events import CatalogEntry
 from meshgov.settings import Settings
@@ -43,10 +42,17 @@ class CatalogTail:
                 self.entries.pop(name, None)
                 changes.append(name)
                 continue
-            with contextlib.suppress(DecodeError):
+            try:
                 entry = self._codec.decode(value, CatalogEntry)
-                self.entries[entry.product] = entry
-                changes.append(entry)
+            except DecodeError:
+                continue
+            except RegistryUnavailableError:  # read it again at the next poll
+                self._consumer.seek(
+                    TopicPartition(message.topic(), message.partition(), message.offset())
+                )
+                return changes
+            self.entries[entry.product] = entry
+            changes.append(entry)
 
     def _caught_up(self) -> bool:
         for tp in self._consumer.assignment():

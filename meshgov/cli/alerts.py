@@ -42,5 +42,8 @@ def run_alerts(settings: Settings, policy: str | None) -> None:
 
     signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, stopped)
+    from meshgov.metrics import serve_if_configured
+
+    serve_if_configured(settings)
     with reported_errors():
         AlertRouter(settings, KafkaClients(settings), routing).run(stop)

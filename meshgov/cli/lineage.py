@@ -47,6 +47,9 @@ def run_lineage(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, stopped)
+    from meshgov.metrics import serve_if_configured
+
+    serve_if_configured(settings)
     with reported_errors():
         emitter = LineageEmitter(settings, KafkaClients(settings), lineage_client(settings))
         emitter.run(stop)

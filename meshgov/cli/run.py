@@ -72,14 +72,8 @@ def run(
         raise click.BadParameter(str(exc.args[0]), param_hint="PROCESSOR") from None
     with reported_errors():
         ensure_topics(spec, settings, clients)
-    if settings.metrics_port is not None:
-        from meshgov.metrics import serve as serve_metrics
+    from meshgov.metrics import serve_if_configured
 
-        try:
-            serve_metrics(settings.metrics_host, settings.metrics_port)
-        except OSError as error:  # the processor runs on, unobserved, rather than not at all
-            logging.getLogger("meshgov.metrics").error(
-                "no /metrics on port %d: %s", settings.metrics_port, error
-            )
+    serve_if_configured(settings)
     with contextlib.suppress(KeyboardInterrupt):  # SIGTERM while waiting to start again
         run_until_stopped(spec, settings, clients)

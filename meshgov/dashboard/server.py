@@ -41,7 +41,7 @@ from meshgov.http import send_json, send_metrics, serve_until_interrupted
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.follow import EventFollower
 from meshgov.kafka.topics import CATALOG, SLA_BREACHES, VERDICTS
-from meshgov.metrics import SUBMISSIONS, OpenBreaches, register
+from meshgov.metrics import SUBMISSIONS
 from meshgov.models.events import Event
 from meshgov.models.loading import DescriptorError
 from meshgov.settings import Settings
@@ -95,11 +95,6 @@ def make_server(
 ) -> ThreadingHTTPServer:
     """Raises ValueError for a non-loopback address without authentication."""
 
-    def entries() -> list[Any]:
-        with follower.lock:
-            return list(follower.state.catalog.entries.values())
-
-    register("dashboard", OpenBreaches(entries))
     signing_key = (
         SigningKey.load(settings.dashboard_signing_key)
         if settings.dashboard_signing_key is not None

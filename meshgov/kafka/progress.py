@@ -6,11 +6,12 @@ restart it goes on after the last record delivered; nothing is skipped, and at m
 record in hand at a crash is delivered twice (receivers dedupe by the ids meshgov gives).
 
 A DeliveryError marked transient (the receiver down, a 5xx, a timeout) is retried with
-exponential backoff while the group's partitions are paused, so the member stays in its
-group; past `give_up_after` seconds (None: never) the record is reported on mesh.dead-
-letters and the follower moves on. A permanent error (the receiver refuses the event) or a
-record that is no meshgov event goes to mesh.dead-letters at once, with its coordinates and
-the reason."""
+exponential backoff: the record's partition is rewound to it and read again once the
+backoff has passed (the consumer keeps polling, so it stays in its group, and a rebalance
+meanwhile hands the record, uncommitted, to whoever owns the partition then). Past
+`give_up_after` seconds (None: never) the record is reported on mesh.dead-letters and the
+follower moves on. A permanent error (the receiver refuses the event) or a record that is
+no meshgov event goes to mesh.dead-letters at once, with its coordinates and the reason."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaException
 
 from meshgov.codec import DecodeError
 from meshgov.codec.errors import RegistryUnavailableError
@@ -28,13 +32,20 @@ from meshgov.processors.spec import dead_letter
 
 log = logging.getLogger("meshgov.delivery")
 
-MAX_BACKOFF = 60.0
+MAX_BACKOFF = 60.0  # well below max.poll.interval.ms: the member polls between tries
 
 
 class DeliveryError(Exception):
     def __init__(self, message: str, transient: bool = True) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+@dataclass
+class _Retry:
+    first_failure: float
+    backoff: float
+    due: float
 
 
 class ProgressFollower:
@@ -48,6 +59,7 @@ class ProgressFollower:
         give_up_after: float | None = None,
         between_polls: Callable[[], None] | None = None,
         on_given_up: Callable[[Event, DeliveryError], None] | None = None,
+        max_age: float | None = None,
     ) -> None:
         self.clients = clients
         self.name = name
@@ -57,8 +69,13 @@ class ProgressFollower:
         self.give_up_after = give_up_after
         self.between_polls = between_polls
         self.on_given_up = on_given_up
+        # Records older than this (seconds, by their Kafka timestamp) are passed over: a
+        # new group, or one whose offsets expired, does not page a year of old breaches.
+        self.max_age = max_age
+        self.skipped_old = 0
         self.delivered = 0
         self.dead_lettered = 0
+        self._retries: dict[tuple[str, int, int], _Retry] = {}
 
     def run(self, stop: threading.Event) -> None:
         codec = self.clients.codec()
@@ -72,22 +89,42 @@ class ProgressFollower:
                 message = consumer.poll(0.5)
                 if message is None or message.error():
                     continue
+                coordinates = (message.topic() or "", message.partition() or 0, message.offset())
+                retry = self._retries.get(coordinates)
+                if retry is not None and time.monotonic() < retry.due:
+                    _rewind(consumer, message)  # not yet: read it again later
+                    stop.wait(min(0.2, retry.due - time.monotonic()))
+                    continue
+                if self._too_old(message):
+                    self.skipped_old += 1
+                    _commit(consumer, message, self.name)
+                    continue
                 try:
                     event = codec.decode_any(message.value() or b"")
                 except DecodeError as error:
                     self._dead_letter(publisher, message, error)
                 except RegistryUnavailableError as error:  # read again once it answers
                     log.warning("%s: %s; trying again", self.name, error)
-                    consumer.seek(_position(message))
+                    _rewind(consumer, message)
                     stop.wait(2)
                     continue
                 else:
-                    if not self._deliver(consumer, publisher, message, event, stop):
-                        continue  # stopped, or the partition went to another member
-                consumer.commit(message, asynchronous=False)
+                    if not self._deliver(consumer, publisher, message, event, coordinates):
+                        continue  # rewound: tried again after its backoff
+                self._retries.pop(coordinates, None)
+                _commit(consumer, message, self.name)
         finally:
-            publisher.flush(10)
-            consumer.close()
+            try:
+                publisher.flush(10)
+            finally:
+                consumer.close()
+
+    def _too_old(self, message: Message) -> bool:
+        _, stamp = message.timestamp()
+        if self.max_age is None or stamp <= 0:
+            return False
+        age_ms: float = time.time() * 1000 - stamp
+        return age_ms > self.max_age * 1000
 
     def _deliver(
         self,
@@ -95,33 +132,29 @@ class ProgressFollower:
         publisher: EventPublisher,
         message: Message,
         event: Event,
-        stop: threading.Event,
+        coordinates: tuple[str, int, int],
     ) -> bool:
-        """True once delivered or dead-lettered; False if it must be left to be read
-        again (stopped while retrying, or its partition revoked)."""
-        first_failure: float | None = None
-        backoff = 1.0
-        while not stop.is_set():
-            try:
-                self.deliver(event)
-                self.delivered += 1
+        """True once delivered or dead-lettered; False when rewound to be tried again."""
+        try:
+            self.deliver(event)
+            self.delivered += 1
+            return True
+        except DeliveryError as error:
+            now = time.monotonic()
+            retry = self._retries.get(coordinates) or _Retry(now, 0.5, now)
+            limit = self.give_up_after
+            gave_up = limit is not None and now - retry.first_failure >= limit
+            if not error.transient or gave_up:
+                if gave_up and self.on_given_up is not None:
+                    self.on_given_up(event, error)
+                self._dead_letter(publisher, message, error)
                 return True
-            except DeliveryError as error:
-                now = time.monotonic()
-                first_failure = first_failure or now
-                gave_up = (
-                    self.give_up_after is not None and now - first_failure >= self.give_up_after
-                )
-                if not error.transient or gave_up:
-                    if gave_up and self.on_given_up is not None:
-                        self.on_given_up(event, error)
-                    self._dead_letter(publisher, message, error)
-                    return True
-                log.warning("%s: %s; trying again in %.0f s", self.name, error, backoff)
-                if not _wait_in_group(consumer, message, backoff, stop):
-                    return False
-                backoff = min(backoff * 2, MAX_BACKOFF)
-        return False
+            retry.backoff = min(retry.backoff * 2, MAX_BACKOFF)
+            retry.due = now + retry.backoff
+            self._retries[coordinates] = retry
+            log.warning("%s: %s; trying again in %.0f s", self.name, error, retry.backoff)
+            _rewind(consumer, message)
+            return False
 
     def _dead_letter(self, publisher: EventPublisher, message: Message, error: Exception) -> None:
         self.dead_lettered += 1
@@ -148,22 +181,17 @@ class ProgressFollower:
         publisher.flush(30)
 
 
-def _position(message: Message) -> TopicPartition:
-    return TopicPartition(message.topic(), message.partition(), message.offset())
-
-
-def _wait_in_group(
-    consumer: Consumer, message: Message, seconds: float, stop: threading.Event
-) -> bool:
-    """Wait with the partitions paused, polling so the member stays in its group; False if
-    stopped or if the message's partition was revoked meanwhile."""
-    consumer.pause(consumer.assignment())
+def _rewind(consumer: Consumer, message: Message) -> None:
+    """Read `message` again next; a partition no longer ours is its new owner's to read."""
     try:
-        deadline = time.monotonic() + seconds
-        while not stop.is_set() and time.monotonic() < deadline:
-            consumer.poll(min(0.5, max(deadline - time.monotonic(), 0.0)))
-    finally:
-        current = consumer.assignment()
-        consumer.resume(current)
-    held = (message.topic(), message.partition())
-    return not stop.is_set() and any((tp.topic, tp.partition) == held for tp in current)
+        consumer.seek(TopicPartition(message.topic(), message.partition(), message.offset()))
+    except KafkaException as error:
+        log.info("not rewound (%s): its partition moved to another member", error)
+
+
+def _commit(consumer: Consumer, message: Message, name: str) -> None:
+    """Commit past `message`; a commit refused in a rebalance leaves it to be read again."""
+    try:
+        consumer.commit(message, asynchronous=False)
+    except KafkaException as error:
+        log.warning("%s: offset not committed (%s); it may be delivered again", name, error)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +77,9 @@ class LineageEmitter:
         self.catalog = Catalog()
         self.emitted: list[JobEvent | RunEvent] = []  # the last few, for `status`
         self.tail = CatalogTail(settings, clients)
+        self._pending_jobs: set[str] = set()  # jobs the receiver has not taken yet
+        self._jobs_due = 0.0
+        self._jobs_backoff = 1.0
         self.follower = ProgressFollower(
             clients,
             NAME,
@@ -104,12 +108,15 @@ class LineageEmitter:
             elif self.catalog.put(change):
                 changed.add(change.product)
                 changed.update(p.name for p in self.catalog.downstream(change.product))
+        if self._pending_jobs and time.monotonic() >= self._jobs_due:
+            changed |= self._pending_jobs
         for name in sorted(changed):
             self._emit_job(name)
 
     def _emit_job(self, name: str) -> None:
         product = self.catalog.products.get(name)
         if product is None:
+            self._pending_jobs.discard(name)
             return
         event = job_event(
             product,
@@ -120,8 +127,14 @@ class LineageEmitter:
         )
         try:
             self._emit(event)
-        except DeliveryError as error:  # re-emitted on its next change or at the next start
+        except DeliveryError as error:  # tried again, with backoff, between the runs
             log.warning("lineage: the job of %s was not emitted: %s", name, error)
+            self._pending_jobs.add(name)
+            self._jobs_due = time.monotonic() + self._jobs_backoff
+            self._jobs_backoff = min(self._jobs_backoff * 2, 60.0)
+        else:
+            self._pending_jobs.discard(name)
+            self._jobs_backoff = 1.0
 
     # -- runs and breaches, in the lineage group ------------------------------------------
 

@@ -183,6 +183,21 @@ def run_id(product: str, port: str, occurrence: str) -> str:
     return str(uuid.uuid5(RUN_NAMESPACE, f"{product}/{port}/{occurrence}"))
 
 
+def occurrence(scheduled_for: datetime | str | None, run: str | None) -> str | None:
+    """What names a run: its scheduled time where it has one (a late output and the
+    freshness breach that awaited it are the same run), else the run id it was published
+    with."""
+    when: datetime | None
+    if isinstance(scheduled_for, str):
+        try:
+            when = datetime.fromisoformat(scheduled_for)
+        except ValueError:
+            return f"scheduled {scheduled_for}"
+    else:
+        when = scheduled_for
+    return f"scheduled {_iso(when)}" if when is not None else run
+
+
 def output_events(
     output: OutputPublished, product: DataProduct, namespace: str, kafka_bootstrap: str
 ) -> list[RunEvent]:
@@ -214,7 +229,8 @@ def output_events(
             nominalStartTime=_iso(output.interval_start or output.scheduled_for),
             nominalEndTime=_iso(output.interval_end) if output.interval_end else None,
         )
-    run = Run(runId=run_id(output.product, output.port, output.run_id), facets=run_facets)
+    named = occurrence(output.scheduled_for, output.run_id) or output.run_id
+    run = Run(runId=run_id(output.product, output.port, named), facets=run_facets)
     started = output.scheduled_for or output.published_at
     the_job = job(product, namespace)
     return [
@@ -245,8 +261,8 @@ def breach_events(
         return []
     if breach.port is None:
         return []
-    occurrence = breach.details.get("run_id") or breach.details.get("scheduled_run")
-    if occurrence is None:
+    named = occurrence(breach.details.get("scheduled_run"), breach.details.get("run_id"))
+    if named is None:
         return []  # a streaming window, not a run
     port = product.port(breach.port)
     ns, name = dataset_name(port.location, kafka_bootstrap)
@@ -267,7 +283,7 @@ def breach_events(
         )
     message = f"{breach.kind.value}: expected {breach.expected}, observed {breach.observed}"
     run = Run(
-        runId=run_id(breach.product, breach.port, occurrence),
+        runId=run_id(breach.product, breach.port, named),
         facets={
             "errorMessage": error_message_run.ErrorMessageRunFacet(
                 message=message, programmingLanguage="meshgov"
@@ -277,7 +293,9 @@ def breach_events(
     return [
         RunEvent(
             eventType=RunState.FAIL,
-            eventTime=_iso(breach.opened_at),
+            # when it was found: after the output's COMPLETE (a quality breach), or past
+            # the deadline of a run that never came (freshness)
+            eventTime=_iso(max(breach.detected_at, breach.opened_at)),
             producer=PRODUCER,
             run=run,
             job=job(product, namespace),

@@ -105,6 +105,7 @@ class AlertRouting(_Model):
     routes: list[Route] = Field(default_factory=list)
     notify_consumers: bool = True  # downstream products' owners hear of their upstreams
     give_up_after_seconds: float = Field(300.0, gt=0)
+    max_age_seconds: float = Field(86_400.0, gt=0)  # older events are not sent at all
 
     @model_validator(mode="after")
     def _known_receivers(self) -> Self:

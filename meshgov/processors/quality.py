@@ -175,6 +175,7 @@ def _judge_output(
         output.published_at,
         now,
         run_id=output.run_id,
+        scheduled_run=output.scheduled_for,
     )
 
 

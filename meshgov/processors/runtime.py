@@ -40,7 +40,7 @@ from meshgov.metrics import STREAM_RESTARTS, ProcessorMetrics, port_activity
 from meshgov.models.bounds import bounded
 from meshgov.models.events import Event
 from meshgov.processors.outputs import Effect, Emit, Output
-from meshgov.processors.reexec import EXIT_STUCK, reexec_or_exit
+from meshgov.processors.reexec import EXIT_STUCK, reexec_or_exit, watch_stop_signals
 from meshgov.processors.signals import Signal, Tick, decode_signal, encode_signal
 from meshgov.processors.spec import Message, Processor, S, Timed, dead_letter
 from meshgov.settings import Settings
@@ -150,6 +150,7 @@ def run_until_stopped(processor: Processor[Any], settings: Settings, clients: Ka
     is built and started again in this process, from the last committed offsets, with a
     backoff; after RESTARTS_IN_A_ROW such stops within a minute of each other the error is
     raised (and the supervisor restarts the process)."""
+    watch_stop_signals()
     restarts, backoff = 0, 1.0
     while True:
         started = time.monotonic()

@@ -189,3 +189,47 @@ def test_a_notice_is_no_pagerduty_incident_and_a_missing_secret_is_an_error(
     request = request_for(secret.receivers["x"], opened)
     assert request is not None
     assert request[0] == "https://hooks.example/x"
+
+
+def test_delivery_errors_name_the_host_never_the_secret_url_and_redirects_are_refused() -> None:
+    import http.server
+    import threading
+
+    from meshgov.alerts.receivers import post
+    from meshgov.kafka.progress import DeliveryError
+
+    with pytest.raises(DeliveryError) as refused:
+        post("http://127.0.0.1:9/services/T000/B000/s3cr3t-t0ken", {"text": "x"}, {})
+    assert "s3cr3t" not in str(refused.value)
+    assert refused.value.transient
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "https://elsewhere.example/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(DeliveryError) as redirected:
+            post(f"http://127.0.0.1:{server.server_port}/hook/secret", {"text": "x"}, {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "redirected: not followed" in str(redirected.value)
+    assert not redirected.value.transient
+    assert "secret" not in str(redirected.value)
+
+
+def test_slack_text_cannot_ping_a_channel() -> None:
+    opened, *_ = notifications(breach(BreachState.OPEN), CATALOG)
+    hostile = opened.__class__(**{**opened.__dict__, "summary": "<!channel> & " + "x" * 5000})
+    text = slack_body(hostile)["text"]
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt; &amp;" in text
+    assert len(text) <= 3000

@@ -89,7 +89,7 @@ def test_a_batch_output_is_a_run_started_and_completed() -> None:
     assert (
         start["run"]["runId"]
         == complete["run"]["runId"]
-        == run_id(product.name, "daily", "2026-12-01T02:00")
+        == run_id(product.name, "daily", "scheduled 2026-12-01T02:00:00Z")
     )
     assert start["eventTime"] == "2026-12-01T02:00:00Z"
     (dataset,) = complete["outputs"]

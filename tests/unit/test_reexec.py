@@ -57,3 +57,57 @@ def test_a_long_run_starts_the_count_again() -> None:
     assert next_count({COUNT_ENV: "3", AT_ENV: "990.0"}, 1000.0) == 4
     assert next_count({COUNT_ENV: "3", AT_ENV: "10.0"}, 1000.0) == 1
     assert next_count({COUNT_ENV: "x", AT_ENV: "10.0"}, 1000.0) == 1
+
+
+STOPPED_CHILD = textwrap.dedent(
+    """
+    import os, signal, threading, time
+    from meshgov.processors.reexec import reexec_or_exit, watch_stop_signals
+    watch_stop_signals()
+    signal.signal(signal.SIGTERM, lambda *a: None)  # a handler that has not acted on it yet
+    os.kill(os.getpid(), signal.SIGTERM)
+    threading.Timer(0.1, reexec_or_exit, ("blocked",)).start()
+    time.sleep(60)
+    """
+)
+
+INHERITED_CHILD = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    from meshgov.processors.reexec import COUNT_ENV, reexec_or_exit
+    if os.environ.get(COUNT_ENV):
+        fd = int(os.environ["HELD_FD"])
+        try:
+            os.fstat(fd)
+            print("inherited", flush=True)
+        except OSError:
+            print("closed", flush=True)
+        sys.exit(0)
+    read, write = os.pipe()
+    os.set_inheritable(read, True)  # as librdkafka's own pipes are
+    os.environ["HELD_FD"] = str(read)
+    threading.Timer(0.1, reexec_or_exit, ("blocked",)).start()
+    time.sleep(60)
+    """
+)
+
+
+def test_a_stop_asked_while_blocked_exits_instead_of_starting_again() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == EXIT_STUCK
+    assert "asked to stop meanwhile, exiting" in done.stderr
+
+
+def test_the_new_run_inherits_no_descriptor_but_the_standard_streams() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (COUNT_ENV, AT_ENV)}
+    done = subprocess.run(
+        [sys.executable, "-c", INHERITED_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"

@@ -25,6 +25,7 @@ def judge(
     at: datetime,
     detected_at: datetime,
     run_id: str | None = None,
+    scheduled_run: datetime | None = None,
 ) -> list[SlaBreach]:
     """Apply the outcomes of one output or window (`occurrence`, e.g. "run 2026-11-25");
     a breach opened by a batch output names its `run_id` in its details."""
@@ -42,7 +43,11 @@ def judge(
                 at,
                 rule=outcome.rule.metric,
                 field=outcome.column,
-                details={"run_id": run_id} if run_id is not None else None,
+                details={
+                    **({"run_id": run_id} if run_id is not None else {}),
+                    **({"scheduled_run": scheduled_run.isoformat()} if scheduled_run else {}),
+                }
+                or None,
             )
             episodes[key] = episode
             events.append(breaches.opened(owner, episode, detected_at))
