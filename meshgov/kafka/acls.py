@@ -81,12 +81,33 @@ def processor_acls(settings: Settings, principals: Principals, spec: Processor[A
     return acls
 
 
+# What the services beside the processors read (beside the catalog, read in full) and the
+# group their progress is kept in: the alerts router and the lineage emitter.
+DELIVERY_SERVICES = {
+    "alerts": (SLA_BREACHES, VERDICTS),
+    "lineage": (OUTPUTS, SLA_BREACHES),
+}
+
+
+def delivery_acls(settings: Settings, principals: Principals, name: str) -> set[Acl]:
+    principal = processor_principal(principals, name)
+    reads = [settings.topic(t) for t in (CATALOG, *DELIVERY_SERVICES[name])]
+    return (
+        _reads(principal, reads)
+        | _writes(principal, [settings.topic(DEAD_LETTERS)])
+        | {Acl(principal, "GROUP", "LITERAL", settings.group(name), "READ")}
+        | _reader_groups(principal)  # the catalog, read in a group of its own
+    )
+
+
 def desired_acls(settings: Settings, principals: Principals) -> set[Acl]:
     from meshgov.processors.registry import PROCESSORS
 
     acls: set[Acl] = set()
     for spec in PROCESSORS.values():
         acls |= processor_acls(settings, principals, spec)
+    for name in DELIVERY_SERVICES:
+        acls |= delivery_acls(settings, principals, name)
     _check_prefixes(settings, principals)
     for domain in principals.domains.values():
         acls |= _writes(domain.principal, [settings.topic(REGISTRATIONS), settings.topic(OUTPUTS)])

@@ -47,6 +47,22 @@ def test_each_processor_writes_only_what_it_emits() -> None:
     assert ("READ", "TOPIC", "LITERAL", "*") in of("User:meshgov-quality")  # product topics
 
 
+def test_the_alerts_router_and_lineage_emitter_read_what_they_deliver_and_write_dead_letters() -> (
+    None
+):
+    alerts = of("User:meshgov-alerts")
+    assert {n for op, res, _, n in alerts if op == "READ" and res == "TOPIC"} == {
+        "p.mesh.catalog",
+        "p.mesh.sla-breaches",
+        "p.mesh.verdicts",
+    }
+    assert {n for op, _, _, n in alerts if op == "WRITE"} == {"p.mesh.dead-letters"}
+    assert ("READ", "GROUP", "LITERAL", "p.meshgov-alerts") in alerts
+    lineage = of("User:meshgov-lineage")
+    assert ("READ", "TOPIC", "LITERAL", "p.mesh.outputs") in lineage
+    assert ("READ", "TOPIC", "LITERAL", "p.mesh.verdicts") not in lineage
+
+
 def test_consumers_read_verdicts_breaches_and_the_catalog() -> None:
     assert {n for op, res, _, n in of("User:analytics") if op == "READ" and res == "TOPIC"} == {
         "p.mesh.verdicts",
