@@ -98,6 +98,7 @@ def components(
                 ready_marker="Ready: alerts",
                 consumer_group=settings.group("alerts"),
                 env=_metrics_env(metrics_ports.get("alerts")),
+                restart_when_stalled=False,  # it retries a receiver that is down
             )
         )
     if lineage_configured(settings):
@@ -108,6 +109,7 @@ def components(
                 ready_marker="Ready: lineage",
                 consumer_group=settings.group("lineage"),
                 env=_metrics_env(metrics_ports.get("lineage")),
+                restart_when_stalled=False,
             )
         )
     found.append(

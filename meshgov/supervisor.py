@@ -42,6 +42,9 @@ class Component:
     ready_marker: str  # a line of its log containing this means it is ready
     consumer_group: str | None = None  # whose lag tells whether it keeps up
     env: Mapping[str, str] = field(default_factory=dict)  # beside the supervisor's own
+    # Restarted when records wait and nothing is committed for STALLED_AFTER; not a
+    # component that holds records back on purpose while it retries a receiver.
+    restart_when_stalled: bool = True
 
 
 @dataclass
@@ -170,7 +173,8 @@ class Supervisor:
             if child.committed != committed or lag == 0 or not child.progress_at:
                 child.progress_at = now
             child.lag, child.committed = lag, committed
-            if now - child.progress_at >= STALLED_AFTER and child.process is not None:
+            stalled = now - child.progress_at >= STALLED_AFTER
+            if stalled and child.process is not None and child.component.restart_when_stalled:
                 self.on_event(
                     child,
                     f"stalled: {lag} records waiting, nothing committed for "

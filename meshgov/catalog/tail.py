@@ -4,6 +4,8 @@ to the topic's end). A removed product comes as its name."""
 
 from __future__ import annotations
 
+import time
+
 from meshgov.codec import DecodeError
 from meshgov.codec.errors import RegistryUnavailableError
 from meshgov.kafka.clients import KafkaClients, TopicPartition
@@ -46,11 +48,14 @@ class CatalogTail:
                 entry = self._codec.decode(value, CatalogEntry)
             except DecodeError:
                 continue
-            except RegistryUnavailableError:  # read it again at the next poll
+            except RegistryUnavailableError:  # read it again; at start, wait for it
                 self._consumer.seek(
                     TopicPartition(message.topic(), message.partition(), message.offset())
                 )
-                return changes
+                if not until_caught_up:
+                    return changes
+                time.sleep(2)
+                continue
             self.entries[entry.product] = entry
             changes.append(entry)
 

@@ -33,6 +33,7 @@ from meshgov.processors.spec import dead_letter
 log = logging.getLogger("meshgov.delivery")
 
 MAX_BACKOFF = 60.0  # well below max.poll.interval.ms: the member polls between tries
+MAX_RETRIES_KEPT = 10_000
 
 
 class DeliveryError(Exception):
@@ -60,6 +61,7 @@ class ProgressFollower:
         between_polls: Callable[[], None] | None = None,
         on_given_up: Callable[[Event, DeliveryError], None] | None = None,
         max_age: float | None = None,
+        ages_out: Callable[[Event], bool] = lambda event: True,
     ) -> None:
         self.clients = clients
         self.name = name
@@ -72,6 +74,7 @@ class ProgressFollower:
         # Records older than this (seconds, by their Kafka timestamp) are passed over: a
         # new group, or one whose offsets expired, does not page a year of old breaches.
         self.max_age = max_age
+        self.ages_out = ages_out  # which events the age applies to
         self.skipped_old = 0
         self.delivered = 0
         self.dead_lettered = 0
@@ -95,10 +98,8 @@ class ProgressFollower:
                     _rewind(consumer, message)  # not yet: read it again later
                     stop.wait(min(0.2, retry.due - time.monotonic()))
                     continue
-                if self._too_old(message):
-                    self.skipped_old += 1
-                    _commit(consumer, message, self.name)
-                    continue
+                while len(self._retries) > MAX_RETRIES_KEPT:  # of partitions moved elsewhere
+                    self._retries.pop(next(iter(self._retries)))
                 try:
                     event = codec.decode_any(message.value() or b"")
                 except DecodeError as error:
@@ -109,7 +110,17 @@ class ProgressFollower:
                     stop.wait(2)
                     continue
                 else:
-                    if not self._deliver(consumer, publisher, message, event, coordinates):
+                    if retry is None and self._too_old(message) and self.ages_out(event):
+                        self.skipped_old += 1
+                        log.info(
+                            "%s: %s[%s]@%s is older than %.0f s: not delivered",
+                            self.name,
+                            message.topic(),
+                            message.partition(),
+                            message.offset(),
+                            self.max_age,
+                        )
+                    elif not self._deliver(consumer, publisher, message, event, coordinates):
                         continue  # rewound: tried again after its backoff
                 self._retries.pop(coordinates, None)
                 _commit(consumer, message, self.name)

@@ -44,6 +44,10 @@ def lineage_client(settings: Settings) -> OpenLineageClient:
     return OpenLineageClient()  # its own discovery: OPENLINEAGE_URL, OPENLINEAGE_CONFIG
 
 
+class _JobsHeldBackError(Exception):
+    """A job event was not taken; the rest are not tried before the backoff passed."""
+
+
 class Catalog:
     """The accepted products, parsed once per catalog update."""
 
@@ -110,8 +114,12 @@ class LineageEmitter:
                 changed.update(p.name for p in self.catalog.downstream(change.product))
         if self._pending_jobs and time.monotonic() >= self._jobs_due:
             changed |= self._pending_jobs
-        for name in sorted(changed):
-            self._emit_job(name)
+        for index, name in enumerate(sorted(changed)):
+            try:
+                self._emit_job(name)
+            except _JobsHeldBackError:  # the receiver is away: the rest wait with it
+                self._pending_jobs.update(sorted(changed)[index:])
+                return
 
     def _emit_job(self, name: str) -> None:
         product = self.catalog.products.get(name)
@@ -132,9 +140,9 @@ class LineageEmitter:
             self._pending_jobs.add(name)
             self._jobs_due = time.monotonic() + self._jobs_backoff
             self._jobs_backoff = min(self._jobs_backoff * 2, 60.0)
-        else:
-            self._pending_jobs.discard(name)
-            self._jobs_backoff = 1.0
+            raise _JobsHeldBackError from None
+        self._pending_jobs.discard(name)
+        self._jobs_backoff = 1.0
 
     # -- runs and breaches, in the lineage group ------------------------------------------
 

@@ -83,12 +83,22 @@ def reexec_or_exit(reason: str) -> None:
     _flush()
     environ = {**os.environ, COUNT_ENV: str(count), AT_ENV: repr(time.time())}
     try:
-        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+        _close_on_exec()
         os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], environ)
     except OSError as error:
         log.error("could not start the process again (%s), exiting", error)
         _flush()
     os._exit(EXIT_STUCK)
+
+
+def _close_on_exec() -> None:
+    """Every descriptor but the standard streams closes at exec: marked, not closed now,
+    as librdkafka's threads still use theirs until the image is replaced."""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        with contextlib.suppress(ValueError, OSError):
+            fd = int(name)
+            if fd > 2:
+                os.set_inheritable(fd, False)
 
 
 def _flush() -> None:

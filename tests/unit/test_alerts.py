@@ -233,3 +233,68 @@ def test_slack_text_cannot_ping_a_channel() -> None:
     assert "<!channel>" not in text
     assert "&lt;!channel&gt; &amp;" in text
     assert len(text) <= 3000
+
+
+def test_a_receiver_that_took_an_event_never_gets_it_again_while_another_is_retried() -> None:
+    """Records of other partitions are delivered while one waits for its retry: what each
+    receiver already took is remembered per event."""
+    import http.server
+    import json
+    import threading
+
+    from meshgov.alerts.router import AlertRouter
+    from meshgov.kafka.clients import KafkaClients
+    from meshgov.kafka.progress import DeliveryError
+    from meshgov.settings import Settings
+
+    got: list[tuple[str, str]] = []
+    failures = {"/x": 1}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if failures.get(self.path, 0) > 0:
+                failures[self.path] -= 1
+                self.send_response(503)
+            else:
+                got.append((self.path, json.loads(body)["key"]))
+                self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    routing = AlertRouting.model_validate(
+        {
+            "receivers": {
+                "x": {"webhook": {"url": f"{url}/x"}},
+                "y": {"webhook": {"url": f"{url}/y"}},
+            },
+            "routes": [{"receivers": ["x", "y"]}],
+        }
+    )
+    router = AlertRouter(
+        Settings(bootstrap="127.0.0.1:1"), KafkaClients(Settings(bootstrap="127.0.0.1:1")), routing
+    )
+    first = breach(BreachState.OPEN)
+    second = first.model_copy(update={"breach_id": "b-2"})
+    try:
+        with pytest.raises(DeliveryError) as failed:
+            router.deliver(first)  # y takes it, x answers 503
+        assert failed.value.transient
+        router.deliver(second)  # another partition's record, meanwhile
+        router.deliver(first)  # its retry: x only
+    finally:
+        server.shutdown()
+        server.server_close()
+        router.tail.close()
+    assert sorted(got) == [
+        ("/x", "b-1/OPEN/owner"),
+        ("/x", "b-2/OPEN/owner"),
+        ("/y", "b-1/OPEN/owner"),
+        ("/y", "b-2/OPEN/owner"),
+    ]

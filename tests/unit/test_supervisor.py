@@ -102,3 +102,28 @@ def test_a_worker_that_stops_committing_with_records_waiting_is_restarted(tmp_pa
         poll_until(supervisor, lambda: supervisor.child("w").starts == 2)
     finally:
         supervisor.stop_all(timeout=5)
+
+
+def test_a_delivery_service_holding_records_back_while_it_retries_is_not_restarted(
+    tmp_path: Path,
+) -> None:
+    events: list[str] = []
+    router = Component(
+        "alerts",
+        python("print('Ready', flush=True); import time; time.sleep(60)"),
+        "Ready",
+        "g",
+        restart_when_stalled=False,
+    )
+    supervisor = Supervisor([router], tmp_path, on_event=lambda c, w: events.append(w))
+    supervisor.start_all()
+    try:
+        poll_until(supervisor, lambda: supervisor.child("alerts").state is State.READY)
+        supervisor.record_lag({"g": (3, 100)}, now=1000.0)
+        supervisor.record_lag({"g": (3, 100)}, now=1500.0)  # 500 s, a receiver still down
+        supervisor.poll()
+        assert supervisor.child("alerts").starts == 1
+        assert not any(e.startswith("stalled") for e in events), events
+        assert supervisor.child("alerts").lag == 3  # its lag is still measured
+    finally:
+        supervisor.stop_all(timeout=5)
