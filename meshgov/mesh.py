@@ -16,11 +16,11 @@ from types import TracebackType
 
 from meshgov import metrics
 from meshgov.broker.local import LocalBroker
+from meshgov.kafka.acls import DELIVERY_SERVICES
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
-from meshgov.kafka.topics import OUTPUTS, SLA_BREACHES, VERDICTS
 from meshgov.lineage import configured as lineage_configured
 from meshgov.models.policy import load_policy
 from meshgov.processors.registry import PROCESSORS
@@ -190,8 +190,8 @@ class LocalMesh:
             if settings.schema_registry_url or not processor.needs_registry
         }
         # The alerts router and the lineage emitter keep their progress in groups too.
-        groups[settings.group("alerts")] = [settings.topic(SLA_BREACHES), settings.topic(VERDICTS)]
-        groups[settings.group("lineage")] = [settings.topic(OUTPUTS), settings.topic(SLA_BREACHES)]
+        for name, topics in DELIVERY_SERVICES.items():
+            groups[settings.group(name)] = [settings.topic(t) for t in topics]
         self._lag = LagProbe(clients, groups)
         log_dir = self.options.log_dir or settings.log_dir
         ports = metrics_ports(settings)

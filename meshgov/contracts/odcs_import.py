@@ -59,6 +59,7 @@ from meshgov.contracts.origin import ContractOrigin, Note
 from meshgov.models.descriptor import PRODUCT_NAME
 from meshgov.models.events import Severity
 from meshgov.models.quality import QualityRule
+from meshgov.models.text_forms import format_percent
 
 ODCS_KIND = "DataContract"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -648,7 +649,7 @@ class _Mapping:
             if most is not None and most <= 0:
                 return {"metric": f"no_nulls_in_{column}"}
             if percent and most is not None and math.isfinite(most):
-                return {"metric": f"null_rate_in_{column}", "threshold": _percent_text(most)}
+                return {"metric": f"null_rate_in_{column}", "threshold": format_percent(most)}
             self.note(
                 where,
                 "meshgov checks nulls as none (mustBe: 0) or at most a percent "
@@ -825,11 +826,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
-
-
-def _percent_text(value: float) -> str:
-    """A percent as text, every digit kept: 1.2345678%, 0.00001% (never 1e-05%)."""
-    return f"{value:.12f}".rstrip("0").rstrip(".") + "%"
 
 
 def _nesting(text: str) -> int:

@@ -105,6 +105,11 @@ def parse_timezone(value: object) -> str:
     return name
 
 
+def format_percent(value: float) -> str:
+    """A percent as text, every digit kept: 1.2345678%, 0.00001% (never 1e-05%)."""
+    return f"{value:.12f}".rstrip("0").rstrip(".") + "%"
+
+
 def format_duration(value: timedelta) -> str:
     seconds = int(value.total_seconds())
     parts = []

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from meshgov.models.descriptor import DataProduct
-from meshgov.models.text_forms import format_duration
+from meshgov.models.text_forms import format_duration, format_percent
 
 
 def descriptor_yaml(product: DataProduct) -> str:
@@ -44,7 +44,11 @@ def descriptor_yaml(product: DataProduct) -> str:
                 "metric": rule.metric,
                 "kind": rule.kind.value,  # the metric text alone may read as another column
                 **({"column": rule.column} if rule.column is not None else {}),
-                **({"threshold": _percent(rule.threshold)} if rule.threshold is not None else {}),
+                **(
+                    {"threshold": format_percent(rule.threshold)}
+                    if rule.threshold is not None
+                    else {}
+                ),
                 **({"min": rule.min_rows} if rule.min_rows is not None else {}),
                 **({"max": rule.max_rows} if rule.max_rows is not None else {}),
             }
@@ -58,7 +62,3 @@ def _duration(value: timedelta) -> str | float:
     """'2h 30m' when whole seconds, else the seconds themselves (nothing rounded away)."""
     seconds = value.total_seconds()
     return format_duration(value) if seconds == int(seconds) else seconds
-
-
-def _percent(value: float) -> str:
-    return f"{value:.12f}".rstrip("0").rstrip(".") + "%"
