@@ -10,11 +10,19 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
 from meshgov import metrics
+from meshgov.broker.accounts import (
+    component_principal,
+    mesh_principals,
+    properties_file,
+    provision,
+    user_name,
+)
+from meshgov.broker.errors import BrokerError
 from meshgov.broker.local import LocalBroker
 from meshgov.kafka.acls import DELIVERY_SERVICES
 from meshgov.kafka.admin import TopicAdmin
@@ -22,11 +30,11 @@ from meshgov.kafka.clients import KafkaClients
 from meshgov.kafka.cluster import default_local_broker, default_local_registry
 from meshgov.kafka.lag import LagProbe
 from meshgov.lineage import configured as lineage_configured
-from meshgov.models.policy import load_policy
+from meshgov.models.policy import Principals, load_policy
 from meshgov.processors.registry import PROCESSORS
 from meshgov.registry.errors import RegistryError
 from meshgov.registry.local import LocalRegistry
-from meshgov.settings import Settings
+from meshgov.settings import Settings, read_properties
 from meshgov.supervisor import Child, Component, Event, Supervisor
 
 log = logging.getLogger("meshgov.mesh")
@@ -43,6 +51,10 @@ class MeshOptions:
     log_dir: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
     registry: bool = True  # start the local registry when none is configured
+    # The secured local broker (SASL_SSL, ACLs), every component as its own principal.
+    secure: bool = False
+    # beside the policy's (the demo's teams and its watch)
+    principals: Principals = field(default_factory=Principals)
 
 
 def metrics_ports(settings: Settings) -> dict[str, int]:
@@ -66,7 +78,10 @@ def components(
     catalog_port: int,
     dashboard_port: int,
     metrics_ports: dict[str, int] | None = None,
+    principals: Principals | None = None,
 ) -> list[Component]:
+    """The processes of the mesh. With `principals` and a directory of their properties
+    files (settings.client_config_dir), each connects with its own."""
     metrics_ports = metrics_ports or {}
     connection = [
         "--bootstrap-servers",
@@ -126,7 +141,16 @@ def components(
             ready_marker="dashboard on",
         )
     )
-    return found
+    if principals is None or settings.client_config_dir is None:
+        return found
+    return [_own_client_config(c, settings.client_config_dir, principals) for c in found]
+
+
+def _own_client_config(component: Component, directory: Path, principals: Principals) -> Component:
+    principal = component_principal(principals, component.name)
+    if principal is None or not (path := properties_file(directory, principal)).exists():
+        return component
+    return replace(component, env={**component.env, "MESHGOV_CLIENT_CONFIG": str(path)})
 
 
 class LocalMesh:
@@ -143,6 +167,7 @@ class LocalMesh:
         self.settings: Settings | None = None
         self.supervisor: Supervisor | None = None
         self.metrics_urls: dict[str, str] = {}  # component -> its /metrics
+        self.principals: Principals | None = None  # when each component has its own
         self._lag: LagProbe | None = None
         self._last_lag = 0.0
 
@@ -163,13 +188,21 @@ class LocalMesh:
 
     def _start(self) -> LocalMesh:
         settings = self.options.settings
+        if self.options.secure and settings.bootstrap:
+            raise BrokerError(
+                "--secure runs the mesh on the secured local broker; on a configured cluster, "
+                "hand each component its principal's properties (MESHGOV_CLIENT_CONFIG_DIR)"
+            )
         if not settings.bootstrap:
-            self.broker = default_local_broker(settings)
+            self.broker = default_local_broker(settings, secure=self.options.secure)
             status = self.broker.status()
             if not status.running:
                 status = self.broker.start()
                 self.started_broker = True
             settings = settings.with_bootstrap(status.bootstrap)
+            if self.broker.security is not None:  # the super user administers, only
+                settings = settings.with_client_properties(self.broker.client_properties())
+        settings, self.principals = self._principals(settings)
         env = dict(self.options.env)
         if not settings.schema_registry_url and self.options.registry:
             settings = self._local_registry(settings)
@@ -197,7 +230,11 @@ class LocalMesh:
         ports = metrics_ports(settings)
         self.supervisor = Supervisor(
             components(
-                self.settings, self.options.catalog_port, self.options.dashboard_port, ports
+                self.settings,
+                self.options.catalog_port,
+                self.options.dashboard_port,
+                ports,
+                self.principals,
             ),
             log_dir,
             env,
@@ -207,6 +244,41 @@ class LocalMesh:
         self.supervisor.start_all()
         self._write_state()
         return self
+
+    def _principals(self, settings: Settings) -> tuple[Settings, Principals | None]:
+        """Who each component connects as. On the secured local broker every principal is
+        made first (user, password, properties file, ACLs) and the settings point at their
+        files; elsewhere a configured MESHGOV_CLIENT_CONFIG_DIR holds them."""
+        security = self.broker.security if self.broker is not None else None
+        if security is None and settings.client_config_dir is None:
+            return settings, None
+        try:
+            principals = mesh_principals(
+                self._policy_principals(),
+                self.options.principals,
+                registry=security is not None and self.options.registry,
+            )
+            if security is None:
+                return settings, principals
+            directory = provision(security, settings, principals)
+        except ValueError as error:
+            raise BrokerError(f"the mesh's principals: {error}") from None
+        return settings.model_copy(update={"client_config_dir": directory}), principals
+
+    def _policy_principals(self) -> Principals:
+        policy_path = self.options.settings.policy_path
+        return load_policy(policy_path).principals if policy_path else Principals()
+
+    def settings_as(self, principal: str) -> Settings:
+        """The mesh's settings connecting as `principal` (its properties file), or as the
+        mesh's own where it has none."""
+        assert self.settings is not None
+        directory = self.settings.client_config_dir
+        if directory is None or not (path := properties_file(directory, principal)).exists():
+            return self.settings
+        properties = read_properties(path)
+        properties.pop("bootstrap.servers", None)
+        return self.settings.with_client_properties(properties)
 
     def _serve_metrics(self, settings: Settings, ports: dict[str, int]) -> dict[str, str]:
         """Its own /metrics (the components' states, restarts and lag) and every
@@ -243,13 +315,21 @@ class LocalMesh:
         now (waited for after the topics are made); unchanged, with a note, where none can
         run."""
         protocol = settings.kafka_properties().get("security.protocol", "PLAINTEXT").upper()
-        if protocol != "PLAINTEXT":
+        security = self.broker.security if self.broker is not None else None
+        java_properties: dict[str, str] | None = None
+        if security is not None and self.principals is not None and self.principals.registry:
+            # its own principal, which may use only its own topics and groups
+            user = user_name(self.principals.registry)
+            [password] = security.user_passwords([user]).values()
+            java_properties = security.java_client_properties(user, password)
+        elif protocol != "PLAINTEXT":
             self.registry_note = (
-                f"no local Schema Registry on a {protocol} cluster (its kafkasql storage gets "
-                f"no client properties): configure MESHGOV_SCHEMA_REGISTRY_URL"
+                f"no local Schema Registry on a {protocol} cluster meshgov did not start (its "
+                f"kafkasql storage would need credentials): configure "
+                f"MESHGOV_SCHEMA_REGISTRY_URL"
             )
             return settings
-        node = default_local_registry(settings, settings.bootstrap)
+        node = default_local_registry(settings, settings.bootstrap, java_properties)
         try:
             status = node.status()
             if not status.running:

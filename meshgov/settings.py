@@ -7,6 +7,7 @@ variables (KAFKA_BOOTSTRAP_SERVERS too), then defaults. Kafka client properties 
 ...) keep Kafka's own names, from the properties file named by MESHGOV_CLIENT_CONFIG and
 from MESHGOV_KAFKA_* variables (MESHGOV_KAFKA_SECURITY_PROTOCOL=SASL_SSL is
 security.protocol=SASL_SSL; variables win over the file); they are kept as secrets. The
+file's `bootstrap.servers` is the cluster when no other setting names one. The
 Schema Registry's URL and basic-auth user info come from MESHGOV_SCHEMA_REGISTRY_URL and
 MESHGOV_SCHEMA_REGISTRY_USER_INFO, else from that file's `schema.registry.url` and
 `basic.auth.user.info` (the registry client's own names), which never reach Kafka clients."""
@@ -84,6 +85,9 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
     cache: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
     client_config: Path | None = None
+    # `meshgov up`: one `<user>.properties` per principal (meshgov.broker.accounts); each
+    # component connects with its own where there is one, else with client_config.
+    client_config_dir: Path | None = None
     kafka: dict[str, SecretStr] = Field(default_factory=dict)
     java_home: Path | None = Field(None, validation_alias=AliasChoices("java_home", "JAVA_HOME"))
     # Any Confluent-compatible registry: Confluent, Karapace, Redpanda, Apicurio's
@@ -139,12 +143,16 @@ class Settings(BaseSettings):
                 properties[name[len(KAFKA_ENV_PREFIX) :].lower().replace("_", ".")] = value
         properties.update(data.get("kafka") or {})
         registry: dict[str, Any] = {}
+        # A client properties file names its cluster too; any other setting of it wins.
+        if servers := properties.pop("bootstrap.servers", None):
+            registry["bootstrap"] = servers
         for key in list(properties):
             if key in REGISTRY_PROPERTIES:
                 registry.setdefault(REGISTRY_PROPERTIES[key], properties.pop(key))
             elif key.startswith(("schema.registry.", "basic.auth.")):
                 properties.pop(key)  # e.g. basic.auth.credentials.source: not Kafka's
-        return {**registry, **data, "kafka": properties}
+        given = {key: value for key, value in data.items() if value or key != "bootstrap"}
+        return {**registry, **given, "kafka": properties}
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -175,6 +183,11 @@ class Settings(BaseSettings):
 
     def with_bootstrap(self, bootstrap: str) -> Settings:
         return self.model_copy(update={"bootstrap": bootstrap})
+
+    def with_client_properties(self, properties: Mapping[str, str]) -> Settings:
+        """The same settings connecting with these Kafka client properties instead."""
+        kafka = {key: SecretStr(value) for key, value in properties.items()}
+        return self.model_copy(update={"kafka": kafka})
 
     def with_schema_registry(self, url: str) -> Settings:
         return self.model_copy(update={"schema_registry_url": url})

@@ -6,7 +6,9 @@ takes SASL PLAIN on loopback (SCRAM credentials live in the metadata a controlle
 first read).
 
 Everything a client needs is written to `client.properties` beside the broker's data, in
-Kafka's own property names: point MESHGOV_CLIENT_CONFIG at it to administer the cluster."""
+Kafka's own property names: point MESHGOV_CLIENT_CONFIG at it to administer the cluster.
+Every other principal of a local mesh gets a SCRAM user of its own, its password made once
+and kept in `users/<user>.properties`, a client properties file of the same form."""
 
 from __future__ import annotations
 
@@ -83,6 +85,47 @@ class BrokerSecurity:
             "sasl.username": user,
             "sasl.password": password if password is not None else self.admin_password,
             "ssl.ca.location": str(self.ca_file),
+        }
+
+    @property
+    def users_dir(self) -> Path:
+        """One client properties file per SCRAM user but the super user."""
+        return self.directory / "users"
+
+    def user_passwords(self, users: list[str]) -> dict[str, str]:
+        """Each user's password: the one kept in its properties file, else a new one (kept
+        once `write_user_properties` writes it)."""
+        passwords = {}
+        for user in users:
+            path = self.users_dir / f"{user}.properties"
+            kept = _read_password(path) if path.exists() else None
+            passwords[user] = kept or secrets.token_urlsafe(24)
+        return passwords
+
+    def write_user_properties(self, user: str, password: str, bootstrap: str) -> Path:
+        """`users/<user>.properties`: what that principal's clients need, readable by the
+        owner only."""
+        self.users_dir.mkdir(mode=0o700, exist_ok=True)
+        path = self.users_dir / f"{user}.properties"
+        lines = [f"bootstrap.servers={bootstrap}"] + [
+            f"{k}={v}" for k, v in self.client_properties(user, password).items()
+        ]
+        text = f"# {user} on the secured local broker\n" + "\n".join(lines) + "\n"
+        _write_private(path, text.encode())
+        return path
+
+    def java_client_properties(self, user: str, password: str) -> dict[str, str]:
+        """The same credentials for a Java Kafka client (the registry's kafkasql storage)."""
+        jaas = (
+            f"org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{user}" password="{password}";'
+        )
+        return {
+            "security.protocol": "SASL_SSL",
+            "sasl.mechanism": MECHANISM,
+            "sasl.jaas.config": jaas,
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.ca_file),
         }
 
     def write_client_properties(self) -> Path:
@@ -185,6 +228,14 @@ def loopback_certificates() -> tuple[bytes, bytes]:
         + ca_pem
     )
     return ca_pem, keystore
+
+
+def _read_password(path: Path) -> str | None:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "sasl.password":
+            return value.strip() or None
+    return None
 
 
 def _write_private(path: Path, data: bytes) -> None:

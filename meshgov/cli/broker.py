@@ -10,6 +10,7 @@ import click
 from meshgov.broker import KAFKA_VERSION, LocalBroker, ensure_kafka_jars
 from meshgov.broker.cluster import LocalCluster
 from meshgov.cli.errors import reported_errors
+from meshgov.kafka.cluster import default_local_broker
 from meshgov.settings import Settings
 
 
@@ -17,13 +18,10 @@ def _broker(
     data_dir: Path | None, port: int, controller_port: int, secure: bool = False
 ) -> LocalBroker:
     settings = Settings.load()
+    if data_dir is None:
+        return default_local_broker(settings, port, controller_port, secure)
     return LocalBroker(
-        data_dir or settings.home / ("kafka-secure" if secure else "kafka"),
-        settings.cache,
-        port,
-        controller_port,
-        java_home=settings.java_home,
-        secure=secure,
+        data_dir, settings.cache, port, controller_port, java_home=settings.java_home, secure=secure
     )
 
 

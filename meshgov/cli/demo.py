@@ -16,8 +16,10 @@ from meshgov.broker.local import free_port
 from meshgov.cli.errors import reported_errors
 from meshgov.cli.up import StatusDisplay, interrupt, registry_line
 from meshgov.demo.player import Player
+from meshgov.demo.scenario import PRODUCTS
 from meshgov.demo.watch import MeshWatch, describe, summary, summary_table
 from meshgov.mesh import LocalMesh, MeshOptions
+from meshgov.models.policy import DomainPrincipal, Principals
 from meshgov.settings import Settings
 
 
@@ -34,7 +36,15 @@ from meshgov.settings import Settings
     help="Also write the summary, with every verdict and breach, as JSON here.",
 )
 @click.option("--no-registry", is_flag=True, help="Start no local Schema Registry.")
-def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_registry: bool) -> None:
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="On the secured local broker (SASL_SSL, ACLs): every component, team and reader "
+    "as its own principal, with least privilege.",
+)
+def demo(
+    bootstrap: str | None, keep: bool, summary_json: Path | None, no_registry: bool, secure: bool
+) -> None:
     """Fifteen domain teams register data products and publish data; watch the mesh decide
     and catch missed deadlines, dropped rows and leaked PII, live."""
     prefix = f"demo-{uuid.uuid4().hex[:6]}."
@@ -48,6 +58,8 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_regist
         dashboard_port,
         log_dir=settings.log_dir / prefix.rstrip("."),
         registry=not no_registry,
+        secure=secure,
+        principals=demo_principals(prefix) if secure else Principals(),
     )
     signal.signal(signal.SIGTERM, interrupt)
     started = time.monotonic()
@@ -58,9 +70,19 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_regist
         if not mesh.wait_ready():
             raise click.ClickException("the mesh did not get ready within 180 s")
         click.echo(f"mesh ready in {time.monotonic() - started:.0f} s\n")
-        watch = MeshWatch(mesh.settings, lambda event: click.echo(f"  {describe(event)}"))
+        if mesh.settings.client_config_dir is not None:
+            click.echo(
+                f"every component, team and reader connects as its own principal, with "
+                f"least privilege (their client properties: {mesh.settings.client_config_dir})"
+            )
+        watch = MeshWatch(mesh.settings_as(WATCH), lambda event: click.echo(f"  {describe(event)}"))
         watch.start()
-        player = Player(mesh.settings, watch, lambda text: click.echo(f"\n== {text}"))
+        player = Player(
+            mesh.settings,
+            watch,
+            lambda text: click.echo(f"\n== {text}"),
+            lambda team: mesh.settings_as(team_principal(team)),
+        )
         try:
             player.play()
             watch.wait_for(_settled, timeout=15)
@@ -79,6 +101,29 @@ def demo(bootstrap: str | None, keep: bool, summary_json: Path | None, no_regist
             summary_json.write_text(json.dumps({"topic_prefix": prefix, **result}, indent=2))
         if keep:
             _keep(mesh, prefix)
+
+
+WATCH = "User:demo-watch"
+
+
+def team_principal(team: str) -> str:
+    return f"User:demo-{team}"
+
+
+def demo_principals(prefix: str) -> Principals:
+    """The demo's teams, each writing its own products' topics, and its watch, a consumer."""
+    topics: dict[str, list[str]] = {}
+    for product in PRODUCTS:
+        owned = topics.setdefault(product.team, [])
+        if product.streaming:
+            owned.append(f"{prefix}{product.topic}")
+    return Principals(
+        domains={
+            team: DomainPrincipal(principal=team_principal(team), topics=owned)
+            for team, owned in topics.items()
+        },
+        consumers=[WATCH],
+    )
 
 
 def _settled(seen: Any) -> bool:

@@ -82,12 +82,22 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     is_flag=True,
     help="Start no local Schema Registry when none is configured (subjects go ungoverned).",
 )
-def up(settings: Settings, catalog_port: int, dashboard_port: int, no_registry: bool) -> None:
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="On the secured local broker (SASL_SSL, ACLs): every component, and every principal "
+    "the policy names, as its own SCRAM user with least-privilege ACLs.",
+)
+def up(
+    settings: Settings, catalog_port: int, dashboard_port: int, no_registry: bool, secure: bool
+) -> None:
     """Run the whole mesh here until interrupted: broker (the local one, started if needed,
     unless a cluster is configured), Schema Registry (likewise), topics, every processor and
     the catalog API. Crashed processors are restarted; Ctrl-C stops everything cleanly."""
     display = StatusDisplay(sys.stdout.isatty())
-    options = MeshOptions(settings, catalog_port, dashboard_port, registry=not no_registry)
+    options = MeshOptions(
+        settings, catalog_port, dashboard_port, registry=not no_registry, secure=secure
+    )
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
     with reported_errors(), LocalMesh(options, display.event) as mesh:
@@ -97,6 +107,11 @@ def up(settings: Settings, catalog_port: int, dashboard_port: int, no_registry: 
             f"{' (local broker)' if mesh.broker else ''}; catalog API {mesh.catalog_url}"
         )
         click.echo(registry_line(mesh))
+        if mesh.settings.client_config_dir is not None:
+            click.echo(
+                f"each component connects as its own principal; the principals' client "
+                f"properties: {mesh.settings.client_config_dir}"
+            )
         if "up" in mesh.metrics_urls:
             click.echo(f"Prometheus metrics: {mesh.metrics_urls['up']} (each component's: up.json)")
         click.echo("Ctrl-C stops everything.")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from confluent_kafka import Producer
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.checks.freshness.schedule import Schedule
@@ -35,21 +36,43 @@ Say = Callable[[str], None]
 
 
 class Player:
-    def __init__(self, settings: Settings, watch: MeshWatch, say: Say) -> None:
+    """Creates the streaming products' topics with `settings`; each team publishes with
+    `team_settings(team)` (its own principal on a secured mesh), by default `settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        watch: MeshWatch,
+        say: Say,
+        team_settings: Callable[[str], Settings] | None = None,
+    ) -> None:
         self.settings = settings
         self.watch = watch
         self.say = say
         self.clients = KafkaClients(settings)
         self.codec = self.clients.codec()
-        self.producer = self.clients.producer(**{"linger.ms": 5})
+        self.team_settings = team_settings or (lambda team: settings)
+        self.producers: dict[str, Producer] = {}
         self.schedule = Schedule(CRON, "UTC", Freshness.model_validate(WITHIN))
 
-    def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
-        self.producer.produce(topic, key=key, value=value)
-        self.producer.poll(0)
+    def _producer(self, team: str) -> Producer:
+        if team not in self.producers:
+            clients = KafkaClients(self.team_settings(team))
+            self.producers[team] = clients.producer(**{"linger.ms": 5})
+        return self.producers[team]
 
-    def _event(self, topic: str, event: Event) -> None:
+    def _send(self, team: str, topic: str, key: bytes | None, value: bytes) -> None:
+        producer = self._producer(team)
+        producer.produce(topic, key=key, value=value)
+        producer.poll(0)
+
+    def _flush(self, timeout: float) -> None:
+        for producer in self.producers.values():
+            producer.flush(timeout)
+
+    def _event(self, team: str, topic: str, event: Event) -> None:
         self._send(
+            team,
             self.settings.topic(topic),
             event.kafka_key().encode(),
             self.codec.encode(event, self.settings.topic(topic)),
@@ -59,7 +82,7 @@ class Player:
         registration = build_registration(
             product.descriptor(self.settings.topic_prefix), f"ci@{product.team}"
         )
-        self._event(REGISTRATIONS, registration)
+        self._event(product.team, REGISTRATIONS, registration)
 
     def play(self) -> None:
         streaming = [p for p in PRODUCTS if p.streaming]
@@ -75,7 +98,7 @@ class Player:
         self.say(f"{len(PRODUCTS)} teams register their data products")
         for product in PRODUCTS:
             self._register(product)
-        self.producer.flush(30)
+        self._flush(30)
         names = {p.name for p in PRODUCTS}
         if not self.watch.wait_for(lambda seen: names <= {v.product for v in seen.verdicts}, 90):
             raise TimeoutError("not every registration got its verdict within 90 s")
@@ -83,7 +106,7 @@ class Player:
         self.say("changes: a breaking schema, an unprotected email, a foreign owner, a notice")
         for product in rejected_and_scheduled(datetime.now(UTC)):
             self._register(product)
-        self.producer.flush(30)
+        self._flush(30)
 
         self.say("data flows: orders stream, support tickets leak phone numbers")
         self._stream("orders-events", [_order(i) for i in range(20)])
@@ -92,7 +115,7 @@ class Player:
             [{"ticket_id": f"T-{i}", "customer_note": note} for i, note in enumerate(PHONE_NOTES)]
             + [{"ticket_id": "T-9", "customer_note": "parcel arrived damaged"}],
         )
-        self.producer.flush(30)
+        self._flush(30)
         self._batches(self.watch.seen)
 
     def _stream(self, name: str, records: list[dict[str, Any]]) -> None:
@@ -103,7 +126,7 @@ class Player:
         else:
             encode = _encoder(product.schema)
         for record in records:
-            self._send(topic, None, encode(record))
+            self._send(product.team, topic, None, encode(record))
 
     def _serializer(self, schema: dict[str, Any], topic: str) -> Callable[[dict[str, Any]], bytes]:
         """The stock Confluent serializer, as a team's producer has it: it may only use a
@@ -168,11 +191,12 @@ class Player:
                 else [],
                 published_by=f"{product}-job",
             )
-            self._event(OUTPUTS, output)
-            self.producer.flush(10)
+            team = next(p.team for p in PRODUCTS if p.name == product)
+            self._event(team, OUTPUTS, output)
+            self._flush(10)
 
     def close(self) -> None:
-        self.producer.flush(30)
+        self._flush(30)
 
 
 def _order(index: int) -> dict[str, Any]:

@@ -124,7 +124,20 @@ def desired_acls(settings: Settings, principals: Principals) -> set[Acl]:
             acls |= _reader_groups(consumer)
     if principals.dashboard:
         acls |= _writes(principals.dashboard, [settings.topic(REGISTRATIONS)])
+    if principals.registry:
+        acls |= registry_acls(settings, principals.registry)
     return acls
+
+
+def registry_acls(settings: Settings, principal: str) -> set[Acl]:
+    """A local registry's kafkasql storage: its journal, snapshots and events topics, which
+    it creates, and a new consumer group at each start."""
+    from meshgov.registry.local import KAFKASQL_GROUP_PREFIX, KAFKASQL_TOPIC_PREFIX
+
+    return {
+        Acl(principal, "TOPIC", "PREFIXED", settings.topic(KAFKASQL_TOPIC_PREFIX), "ALL"),
+        Acl(principal, "GROUP", "PREFIXED", settings.topic(KAFKASQL_GROUP_PREFIX), "ALL"),
+    }
 
 
 def _check_prefixes(settings: Settings, principals: Principals) -> None:

@@ -12,20 +12,27 @@ class NoClusterError(RuntimeError):
 
 
 def default_local_broker(
-    settings: Settings, port: int = 9092, controller_port: int = 9093
+    settings: Settings, port: int = 9092, controller_port: int = 9093, secure: bool = False
 ) -> LocalBroker:
+    """The local broker of $MESHGOV_HOME: kafka/, or kafka-secure/ for the secured one."""
     return LocalBroker(
-        settings.home / "kafka",
+        settings.home / ("kafka-secure" if secure else "kafka"),
         settings.cache,
         port,
         controller_port,
         java_home=settings.java_home,
+        secure=secure,
     )
 
 
-def default_local_registry(settings: Settings, bootstrap: str | None = None) -> LocalRegistry:
+def default_local_registry(
+    settings: Settings,
+    bootstrap: str | None = None,
+    kafka_properties: dict[str, str] | None = None,
+) -> LocalRegistry:
     """The registry `meshgov up` and `meshgov demo` start beside the mesh: its schemas kept
-    in the mesh's Kafka (kafkasql), its port a free one, recorded in its state file."""
+    in the mesh's Kafka (kafkasql, connecting with `kafka_properties` in the Java client's
+    names), its port a free one, recorded in its state file."""
     return LocalRegistry(
         settings.home / "registry",
         settings.cache,
@@ -34,6 +41,7 @@ def default_local_registry(settings: Settings, bootstrap: str | None = None) -> 
         topic_prefix=settings.topic_prefix,
         java_home=settings.java_home,
         log_file=settings.log_dir / "schema-registry.log",
+        kafka_properties=kafka_properties,
     )
 
 

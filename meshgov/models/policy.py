@@ -109,6 +109,9 @@ class Principals(_Model):
     consumers: list[str] = Field(default_factory=list)
     dashboard: str | None = None  # reads like a consumer, writes registrations
     catalog: str | None = None  # the catalog API: reads like a consumer
+    # A Schema Registry keeping its schemas in this cluster (Apicurio's kafkasql storage):
+    # its topics and groups, named with the mesh's topic prefix (meshgov.registry.local).
+    registry: str | None = None
 
 
 class GlobalPolicy(_Model):

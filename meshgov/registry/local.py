@@ -26,9 +26,11 @@ from meshgov.registry.java import find_registry_java
 Storage = Literal["memory", "kafkasql"]
 STORAGES: tuple[Storage, ...] = ("memory", "kafkasql")
 API_PATH = "/apis/ccompat/v7"
-JOURNAL_TOPIC = "schema-registry.journal"
-SNAPSHOTS_TOPIC = "schema-registry.snapshots"
-EVENTS_TOPIC = "schema-registry.events"
+KAFKASQL_TOPIC_PREFIX = "schema-registry."
+JOURNAL_TOPIC = f"{KAFKASQL_TOPIC_PREFIX}journal"
+SNAPSHOTS_TOPIC = f"{KAFKASQL_TOPIC_PREFIX}snapshots"
+EVENTS_TOPIC = f"{KAFKASQL_TOPIC_PREFIX}events"
+KAFKASQL_GROUP_PREFIX = "apicurio-"
 # KafkaSQL polls its topics this long while replaying them at start-up; Apicurio's 5 s default
 # makes every start wait out several empty polls (about 28 s instead of 6-8 s on a local
 # broker). An empty poll of the snapshots topic only means a replay of the whole journal,
@@ -72,6 +74,7 @@ class LocalRegistry:
         heap: str = "512m",
         java_home: Path | None = None,
         log_file: Path | None = None,
+        kafka_properties: dict[str, str] | None = None,
     ) -> None:
         if storage not in STORAGES:
             raise ValueError(f"storage must be one of {', '.join(STORAGES)}, not {storage!r}")
@@ -87,6 +90,9 @@ class LocalRegistry:
         self.heap = heap
         self.java_home = java_home
         self.log_file = log_file or data_dir / "registry.log"
+        # The kafkasql storage's Kafka client properties beside the bootstrap servers (SASL,
+        # TLS), in the Java client's names.
+        self.kafka_properties = kafka_properties or {}
 
     @property
     def _state_file(self) -> Path:
@@ -113,13 +119,29 @@ class LocalRegistry:
                 "apicurio.kafkasql.topic": self.topic_prefix + JOURNAL_TOPIC,
                 "apicurio.kafkasql.snapshots.topic": self.topic_prefix + SNAPSHOTS_TOPIC,
                 "apicurio.events.kafka.topic": self.topic_prefix + EVENTS_TOPIC,
-                "apicurio.kafkasql.consumer.group-prefix": f"{self.topic_prefix}apicurio-",
+                "apicurio.kafkasql.consumer.group-prefix": (
+                    self.topic_prefix + KAFKASQL_GROUP_PREFIX
+                ),
                 "apicurio.kafkasql.consumer.poll.timeout": str(KAFKASQL_POLL_MS),
                 "apicurio.storage.snapshot.location": str(self.data_dir / "snapshots"),
             }
         return properties
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def _write_secret_config(self) -> None:
+        """Kafka credentials go to ./config/application.properties, which Quarkus reads from
+        its working directory: on the command line any user's `ps` would show them."""
+        config = self.data_dir / "config" / "application.properties"
+        if not self.kafka_properties or self.storage != "kafkasql":
+            config.unlink(missing_ok=True)
+            return
+        config.parent.mkdir(mode=0o700, exist_ok=True)
+        config.touch(mode=0o600, exist_ok=True)
+        config.chmod(0o600)
+        config.write_text(
+            "".join(f"apicurio.kafka.common.{k}={v}\n" for k, v in self.kafka_properties.items())
+        )
 
     def status(self) -> RegistryStatus:
         """Whether the registry of this data directory runs, and where it was started."""
@@ -164,6 +186,7 @@ class LocalRegistry:
         for number, option in ((port, "--port"), (management_port, "--management-port")):
             _wait_until_free(number, option)
         (self.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        self._write_secret_config()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         command = [

@@ -349,32 +349,83 @@ def ask(
         return 0, b""
 
 
-def test_the_demo_runs_on_the_secured_broker(secured: SecuredMesh, tmp_path: Path) -> None:
-    """`meshgov demo` on SASL_SSL, its clients all configured from one properties file (the
-    administrator's: the demo creates its topics); without a registry, which it says."""
-    assert secured.broker.security is not None
-    summary = tmp_path / "summary.json"
-    run = subprocess.run(
+def test_the_demo_runs_on_the_secured_broker_each_client_as_its_own_principal(
+    tmp_path: Path,
+) -> None:
+    """`meshgov demo --secure`: on the secured local broker (already running here, so it
+    stays up to be examined), with the local registry keeping its schemas in that Kafka as
+    its own principal; every component, team and reader with its own SCRAM user and only
+    the ACLs derived for it."""
+    home = tmp_path / "home"
+    env = {**os.environ, "MESHGOV_HOME": str(home)}
+    env.pop("MESHGOV_CLIENT_CONFIG", None)
+    meshgov = [sys.executable, "-m", "meshgov"]
+    port, controller = free_port(), free_port()
+    started = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "meshgov",
-            "demo",
-            "--bootstrap-servers",
-            secured.admin.bootstrap,
-            "--summary-json",
-            str(summary),
+            *meshgov,
+            *("broker", "start", "--secure"),
+            *("--port", str(port), "--controller-port", str(controller)),
         ],
         capture_output=True,
         text=True,
-        timeout=420,
-        env={
-            **os.environ,
-            "MESHGOV_HOME": str(tmp_path / "home"),
-            "MESHGOV_CLIENT_CONFIG": str(secured.broker.security.client_properties_file),
-        },
+        timeout=180,
+        env=env,
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "no local Schema Registry on a SASL_SSL cluster" in run.stdout
-    assert "demo finished" in run.stdout
-    assert json.loads(summary.read_text())["breaches"] == {"opened": 4, "resolved": 2, "open": 2}
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        summary = tmp_path / "summary.json"
+        run = subprocess.run(
+            [*meshgov, "demo", "--secure", "--summary-json", str(summary)],
+            capture_output=True,
+            text=True,
+            timeout=420,
+            env=env,
+        )
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert "(local Apicurio Registry, schemas in Kafka)" in run.stdout
+        assert "connects as its own principal" in run.stdout
+        result = json.loads(summary.read_text())
+        assert result["breaches"] == {"opened": 4, "resolved": 2, "open": 2}
+        prefix = result["topic_prefix"]
+
+        users = home / "kafka-secure" / "security" / "users"
+        names = {path.stem for path in users.glob("*.properties")}
+        assert {f"meshgov-{p}" for p in PROCESSORS} <= names
+        assert {"meshgov-catalog-api", "meshgov-dashboard", "meshgov-registry"} <= names
+        assert {"demo-orders", "demo-support", "demo-watch"} <= names
+        admin_file = home / "kafka-secure" / "security" / "client.properties"
+        admin = Settings(
+            bootstrap=f"127.0.0.1:{port}", topic_prefix=prefix, client_config=admin_file
+        )
+
+        def as_team(user: str) -> Settings:
+            return Settings(topic_prefix=prefix, client_config=users / f"{user}.properties")
+
+        # The teams' principals hold only what the demo's ACLs give them.
+        orders = as_team("demo-orders")
+        forged = accepted(registration(example_descriptor(name="orders-events"), "orders-events"))
+        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+            EventPublisher(KafkaClients(orders)).publish(VERDICTS, forged)
+        publisher = EventPublisher(KafkaClients(orders))
+        publisher.send_raw(f"{prefix}support-tickets", None, b"not the orders team's topic")
+        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+            publisher.flush()
+        assert all(
+            b"orders team" not in (m.value() or b"")
+            for m in read_to_end(KafkaClients(admin), f"{prefix}support-tickets")
+        )
+        # And the cluster's ACLs of the processors are what `acls plan` derives.
+        plan = subprocess.run(
+            [
+                *(*meshgov, "acls", "plan"),
+                *("--bootstrap-servers", admin.bootstrap, "--topic-prefix", prefix),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**env, "MESHGOV_CLIENT_CONFIG": str(admin_file)},
+        )
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+    finally:
+        subprocess.run([*meshgov, "broker", "stop", "--secure"], env=env, timeout=120)
