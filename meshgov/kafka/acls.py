@@ -77,7 +77,13 @@ def processor_acls(settings: Settings, principals: Principals, spec: Processor[A
         Acl(principal, "GROUP", "PREFIXED", group, "READ"),
     }
     if spec.reads_ports:
-        acls |= _reads(principal, [ANY_TOPIC])
+        # the domains' product topics where the policy names them (the policy check keeps
+        # every streaming port under its domain's prefixes), else any topic
+        prefixes = [p for d in principals.domains.values() for p in d.topics if p]
+        if prefixes:
+            acls |= {Acl(principal, "TOPIC", "PREFIXED", p, "READ") for p in prefixes}
+        else:
+            acls |= _reads(principal, [ANY_TOPIC])
     return acls
 
 

@@ -12,6 +12,7 @@ from meshgov.broker.local import LocalBroker, free_port
 from meshgov.settings import Settings
 
 KAFKA_IMAGE_ENV = "MESHGOV_TEST_KAFKA_IMAGE"
+SECURE_ENV = "MESHGOV_TEST_SECURE"
 # Confluent Platform 8.x runs Apache Kafka 4.x in KRaft mode; testcontainers' KafkaContainer
 # drives that image's start scripts.
 DEFAULT_KAFKA_IMAGE = "confluentinc/cp-kafka:8.1.0"
@@ -28,9 +29,13 @@ def docker_engine_answers() -> bool:
 
 
 @contextmanager
-def local_broker(data_dir: Path) -> Iterator[LocalBroker]:
+def local_broker(data_dir: Path, secure: bool = False) -> Iterator[LocalBroker]:
     node = LocalBroker(
-        data_dir, Settings.load().cache, port=free_port(), controller_port=free_port()
+        data_dir,
+        Settings.load().cache,
+        port=free_port(),
+        controller_port=free_port(),
+        secure=secure,
     )
     node.start()
     try:
@@ -41,9 +46,20 @@ def local_broker(data_dir: Path) -> Iterator[LocalBroker]:
 
 @contextmanager
 def kafka_cluster(scratch: Path) -> Iterator[str]:
-    """Yield a bootstrap address for the whole test session."""
+    """Yield a bootstrap address for the whole test session. With MESHGOV_TEST_SECURE=1, the
+    secured local broker (SASL_SSL, SCRAM, ACLs enforced): every client of the session, and
+    every process it starts, connects through its super user's client properties."""
     if configured := Settings.load().bootstrap:
         yield configured
+        return
+    if os.environ.get(SECURE_ENV) == "1":
+        with local_broker(scratch / "kafka-secure", secure=True) as node:
+            assert node.security is not None
+            os.environ["MESHGOV_CLIENT_CONFIG"] = str(node.security.client_properties_file)
+            try:
+                yield node.bootstrap
+            finally:
+                del os.environ["MESHGOV_CLIENT_CONFIG"]
         return
     if docker_engine_answers():
         from testcontainers.community.kafka import KafkaContainer

@@ -44,7 +44,11 @@ def test_each_processor_writes_only_what_it_emits() -> None:
         "p.mesh.dead-letters",
     }
     assert ("READ", "TOPIC", "LITERAL", "*") not in compatibility
-    assert ("READ", "TOPIC", "LITERAL", "*") in of("User:meshgov-quality")  # product topics
+    # product topics: the domains' prefixes where the policy names them, else any
+    assert ("READ", "TOPIC", "PREFIXED", "orders-") in of("User:meshgov-quality")
+    assert not any(name == "*" for _, _, _, name in of("User:meshgov-quality"))
+    anonymous = desired_acls(SETTINGS, Principals())
+    assert Acl("User:meshgov-quality", "TOPIC", "LITERAL", "*", "READ") in anonymous
 
 
 def test_the_alerts_router_and_lineage_emitter_read_what_they_deliver_and_write_dead_letters() -> (

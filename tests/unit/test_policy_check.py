@@ -84,3 +84,27 @@ def test_every_violated_rule_is_a_finding_quoting_it(seed_descriptor_text: str) 
     assert rules[0] == "naming_pattern: ^[a-z]+-[a-z]+$"
     assert rules[1] == "required_fields: tags"
     assert rules[-1] == "sla_minimums.availability_percent: 99.9"
+
+
+def test_a_streaming_port_outside_its_domains_topic_prefixes_is_refused() -> None:
+    from tests.support.descriptors import example_descriptor
+
+    def verdict(topic: str) -> tuple[CheckStatus, list, object]:  # type: ignore[type-arg]
+        example = parse_descriptor(example_descriptor(name="orders-live", topic=topic))
+        policy = GlobalPolicy.model_validate(
+            {"principals": {"domains": {"orders": {"principal": "User:o", "topics": ["orders."]}}}}
+        )
+        return check_product_policy(example.data_product, ME, None, policy)
+
+    assert verdict("orders.live")[0] is CheckStatus.PASSED
+    refused = verdict("payments.live")
+    assert refused[0] is CheckStatus.FAILED
+    [finding] = refused[1]
+    assert finding.code == "PORT_TOPIC_NOT_OWNED"
+    assert finding.path == "data_product.output_ports[0].location"
+    assert "orders domain's topic prefixes ['orders.']" in finding.message
+    # a domain the policy names no producer for is not held to prefixes
+    other = parse_descriptor(example_descriptor(name="orders-live", topic="payments.live"))
+    assert check_product_policy(other.data_product, ME, None, GlobalPolicy())[0] is (
+        CheckStatus.PASSED
+    )

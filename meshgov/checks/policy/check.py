@@ -120,6 +120,7 @@ def _rules(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
                     f"ports.allowed_locations: {rules.allowed_locations}",
                 )
             )
+    findings += _unowned_topics(product, policy)
     minimum = policy.sla_minimums.availability_percent
     availability = product.sla.availability
     if minimum is not None and (availability is None or availability.target_percent < minimum):
@@ -132,6 +133,28 @@ def _rules(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
                 f"sla_minimums.availability_percent: {minimum}",
             )
         )
+    return findings
+
+
+def _unowned_topics(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
+    """Where the policy names the domain's producer, its streaming ports lie under its topic
+    prefixes: elsewhere the ACLs let neither the producer write nor meshgov's readers read."""
+    owner = policy.principals.domains.get(product.domain)
+    if owner is None:
+        return []
+    findings = []
+    for index, port in enumerate(product.output_ports):
+        topic = port.kafka_topic
+        if topic is not None and not any(topic.startswith(p) for p in owner.topics if p):
+            findings.append(
+                _finding(
+                    "PORT_TOPIC_NOT_OWNED",
+                    f"Topic {topic} is not under the {product.domain} domain's topic prefixes "
+                    f"{owner.topics}: its producer may not write it, nor meshgov read it.",
+                    f"data_product.output_ports[{index}].location",
+                    f"principals.domains.{product.domain}.topics: {owner.topics}",
+                )
+            )
     return findings
 
 
