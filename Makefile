@@ -39,9 +39,12 @@ registry-fetch: $(STAMP)
 	@[ -n "$$SCHEMA_REGISTRY_URL" ] || $(BIN)/meshgov registry fetch
 
 ## Every test, against a real broker: $$KAFKA_BOOTSTRAP_SERVERS, testcontainers, or the local jars;
-## and a real Schema Registry: $$SCHEMA_REGISTRY_URL, or the local Apicurio Registry.
+## and a real Schema Registry: $$SCHEMA_REGISTRY_URL, or the local Apicurio Registry. The tests of
+## registration, verdicts, breaches, catalog and dashboard run on the secured local broker
+## (SASL_SSL, SCRAM, ACLs enforced), the others on a plain one.
 test: $(STAMP) chromium registry-fetch
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not secured"
+	MESHGOV_TEST_SECURE=1 $(BIN)/pytest -m secured
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

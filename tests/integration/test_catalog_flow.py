@@ -36,7 +36,7 @@ from tests.support.descriptors import example_descriptor
 from tests.support.kafka import await_consumed, produce
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 BREAKING = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}

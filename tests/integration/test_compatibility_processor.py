@@ -31,7 +31,7 @@ from tests.support.kafka import await_consumed, produce
 from tests.support.mesh import accepted
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 PRODUCT = "orders-daily-aggregated"
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}

@@ -31,7 +31,7 @@ from meshgov.settings import Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.kafka import produce
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SCHEMA = {"type": "record", "name": "O", "fields": [{"name": "order_id", "type": "string"}]}

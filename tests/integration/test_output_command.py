@@ -16,7 +16,7 @@ from meshgov.models.events import OutputPublished
 from meshgov.settings import Settings
 from tests.support.kafka import consume, group_consumer
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 
 def test_meshgov_output_publishes_the_announced_run(

@@ -38,7 +38,7 @@ from tests.support.kafka import create_topic, produce
 from tests.support.mesh import Emitted, accepted
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 PRODUCT = "orders-daily-aggregated"
 SCHEMA = {

@@ -26,7 +26,7 @@ from meshgov.settings import DEFAULT_CHECKS, Settings
 from tests.support.descriptors import example_descriptor
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 V1 = {"type": "record", "name": "Order", "fields": [{"name": "order_id", "type": "string"}]}
 V2_BREAKING = {**V1, "fields": [*V1["fields"], {"name": "segment", "type": "string"}]}

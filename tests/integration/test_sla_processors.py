@@ -43,7 +43,7 @@ from tests.support.kafka import create_topic, produce
 from tests.support.mesh import Emitted, accepted, registration
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 CRON = "* * * * * */10"  # every ten seconds
 WITHIN = "within 4 seconds of the scheduled run"
