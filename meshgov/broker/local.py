@@ -117,7 +117,11 @@ class LocalBroker:
         node_id: int = 1,
         quorum: Quorum | None = None,
         secure: bool = False,
+        tls_port: int | None = None,
     ) -> None:
+        if tls_port is not None and not secure:
+            raise ValueError("a TLS port (mutual TLS) is a listener of the secured broker only")
+        self.tls_port = tls_port
         self.node_id = node_id
         # SASL_SSL, SCRAM and ACLs (meshgov.broker.security); its secrets beside the data
         self.security = BrokerSecurity.ensure(data_dir / "security") if secure else None
@@ -132,6 +136,11 @@ class LocalBroker:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def tls_bootstrap(self) -> str | None:
+        """Where clients authenticate by certificate alone, if the node takes them."""
+        return None if self.tls_port is None else f"127.0.0.1:{self.tls_port}"
 
     @property
     def log_dir(self) -> Path:
@@ -183,7 +192,9 @@ class LocalBroker:
             del properties["controller.quorum.bootstrap.servers"]
             properties["controller.quorum.voters"] = self.quorum.voters
         if self.security is not None:
-            properties |= self.security.server_properties(self.port, self.controller_port)
+            properties |= self.security.server_properties(
+                self.port, self.controller_port, self.tls_port
+            )
         return properties
 
     def client_properties(self) -> dict[str, str]:
@@ -223,7 +234,7 @@ class LocalBroker:
         classpath = str(libs / "*")
         if not (self.log_dir / "meta.properties").exists():
             self._format(java, classpath)
-        for port in (self.port, self.controller_port):
+        for port in (self.port, self.controller_port, *([self.tls_port] if self.tls_port else [])):
             # A node killed a moment ago may still hold its ports while the kernel closes
             # its sockets.
             deadline = time.monotonic() + 10

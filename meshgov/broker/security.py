@@ -8,7 +8,9 @@ first read).
 Everything a client needs is written to `client.properties` beside the broker's data, in
 Kafka's own property names: point MESHGOV_CLIENT_CONFIG at it to administer the cluster.
 Every other principal of a local mesh gets a SCRAM user of its own, its password made once
-and kept in `users/<user>.properties`, a client properties file of the same form."""
+and kept in `users/<user>.properties`, a client properties file of the same form. With a TLS
+port, the broker also takes clients that prove who they are by a certificate of meshgov's CA
+alone (mutual TLS): the certificate's CN is the principal, `User:<CN>`, under the same ACLs."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from meshgov.broker.errors import BrokerError
 
 if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
@@ -44,6 +48,10 @@ class BrokerSecurity:
     @property
     def ca_file(self) -> Path:
         return self.directory / "ca.pem"
+
+    @property
+    def ca_key_file(self) -> Path:
+        return self.directory / "ca.key.pem"
 
     @property
     def keystore_file(self) -> Path:
@@ -73,10 +81,36 @@ class BrokerSecurity:
                 ).encode(),
             )
         if not security.keystore_file.exists():
-            ca_pem, keystore_pem = loopback_certificates()
+            ca_pem, ca_key_pem, keystore_pem = loopback_certificates()
             security.ca_file.write_bytes(ca_pem)
+            _write_private(security.ca_key_file, ca_key_pem)
             _write_private(security.keystore_file, keystore_pem)
         return security
+
+    def client_certificate_properties(self, user: str) -> dict[str, str]:
+        """Client properties for mutual TLS as `User:<user>`: a key and a certificate with
+        that CN, signed by this broker's CA, made once and kept in `users/`."""
+        certificate = self.users_dir / f"{user}.crt.pem"
+        key = self.users_dir / f"{user}.key.pem"
+        if not (certificate.exists() and key.exists()):
+            if not self.ca_key_file.exists():
+                raise BrokerError(
+                    f"{self.directory} keeps no CA key (made by an earlier meshgov): remove "
+                    f"that directory, and the broker's data, to make a CA that signs clients"
+                )
+            ca_key = serialization.load_pem_private_key(self.ca_key_file.read_bytes(), None)
+            ca = x509.load_pem_x509_certificate(self.ca_file.read_bytes())
+            assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+            key_pem, certificate_pem = client_certificate(ca, ca_key, user)
+            self.users_dir.mkdir(mode=0o700, exist_ok=True)
+            _write_private(key, key_pem)
+            certificate.write_bytes(certificate_pem)
+        return {
+            "security.protocol": "SSL",
+            "ssl.ca.location": str(self.ca_file),
+            "ssl.certificate.location": str(certificate),
+            "ssl.key.location": str(key),
+        }
 
     def client_properties(self, user: str = ADMIN, password: str | None = None) -> dict[str, str]:
         return {
@@ -140,7 +174,9 @@ class BrokerSecurity:
         )
         return self.client_properties_file
 
-    def server_properties(self, port: int, controller_port: int) -> dict[str, str]:
+    def server_properties(
+        self, port: int, controller_port: int, tls_port: int | None = None
+    ) -> dict[str, str]:
         scram = (
             f"org.apache.kafka.common.security.scram.ScramLoginModule required "
             f'username="{ADMIN}" password="{self.admin_password}";'
@@ -150,11 +186,23 @@ class BrokerSecurity:
             f'username="controller" password="{self.controller_password}" '
             f'user_controller="{self.controller_password}";'
         )
+        listeners = f"SASL_SSL://127.0.0.1:{port}"
+        protocols = "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT"
+        mutual: dict[str, str] = {}
+        if tls_port is not None:
+            listeners += f",MTLS://127.0.0.1:{tls_port}"
+            protocols += ",MTLS:SSL"
+            mutual = {
+                "listener.name.mtls.ssl.client.auth": "required",
+                # CN=orders-producer is User:orders-producer, as its SCRAM user would be
+                "ssl.principal.mapping.rules": "RULE:^CN=([A-Za-z0-9._@-]+)$/$1/,DEFAULT",
+            }
         return {
-            "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
+            **mutual,
+            "listeners": f"{listeners},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": listeners,
             "inter.broker.listener.name": "SASL_SSL",
-            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
+            "listener.security.protocol.map": protocols,
             "sasl.enabled.mechanisms": MECHANISM,
             "sasl.mechanism.inter.broker.protocol": MECHANISM,
             "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scram,
@@ -176,9 +224,9 @@ class BrokerSecurity:
         return ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={self.admin_password}]"]
 
 
-def loopback_certificates() -> tuple[bytes, bytes]:
-    """A new CA (PEM) and a server keystore (PEM: the unencrypted PKCS#8 key, then the
-    certificate and the CA's) for 127.0.0.1 and localhost."""
+def loopback_certificates() -> tuple[bytes, bytes, bytes]:
+    """A new CA (PEM), its key, and a server keystore (PEM: the unencrypted PKCS#8 key, then
+    the certificate and the CA's) for 127.0.0.1 and localhost."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "meshgov local CA")])
@@ -220,14 +268,36 @@ def loopback_certificates() -> tuple[bytes, bytes]:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    pem = serialization.Encoding.PEM
-    ca_pem = ca.public_bytes(pem)
-    keystore = (
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        + server.public_bytes(pem)
-        + ca_pem
+    ca_pem = ca.public_bytes(PEM)
+    keystore = _key_pem(key) + server.public_bytes(PEM) + ca_pem
+    return ca_pem, _key_pem(ca_key), keystore
+
+
+def client_certificate(
+    ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, user: str
+) -> tuple[bytes, bytes]:
+    """A key and a client certificate with CN=`user`, signed by the CA (PEM)."""
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + VALIDITY)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
     )
-    return ca_pem, keystore
+    return _key_pem(key), certificate.public_bytes(PEM)
+
+
+PEM = serialization.Encoding.PEM
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def _read_password(path: Path) -> str | None:

@@ -10,18 +10,25 @@ import click
 from meshgov.broker import KAFKA_VERSION, LocalBroker, ensure_kafka_jars
 from meshgov.broker.cluster import LocalCluster
 from meshgov.cli.errors import reported_errors
-from meshgov.kafka.cluster import default_local_broker
 from meshgov.settings import Settings
 
 
 def _broker(
-    data_dir: Path | None, port: int, controller_port: int, secure: bool = False
+    data_dir: Path | None,
+    port: int,
+    controller_port: int,
+    secure: bool = False,
+    tls_port: int | None = None,
 ) -> LocalBroker:
     settings = Settings.load()
-    if data_dir is None:
-        return default_local_broker(settings, port, controller_port, secure)
     return LocalBroker(
-        data_dir, settings.cache, port, controller_port, java_home=settings.java_home, secure=secure
+        data_dir or settings.home / ("kafka-secure" if secure else "kafka"),
+        settings.cache,
+        port,
+        controller_port,
+        java_home=settings.java_home,
+        secure=secure,
+        tls_port=tls_port,
     )
 
 
@@ -72,6 +79,12 @@ def broker() -> None:
     "listens on --port + 2(i-1), its controller on the port after.",
 )
 @_secure
+@click.option(
+    "--tls-port",
+    type=int,
+    help="With --secure, also a listener on this port where clients authenticate by a client "
+    "certificate of meshgov's CA alone (mutual TLS; CN=name is User:name).",
+)
 def start(
     data_dir: Path | None,
     port: int,
@@ -80,10 +93,13 @@ def start(
     timeout: float,
     nodes: int,
     secure: bool,
+    tls_port: int | None,
 ) -> None:
     """Start the broker (fetching Kafka on first use) and wait until it answers."""
     if nodes > 1 and secure:
         raise click.BadParameter("--secure runs one node", param_hint="--nodes")
+    if tls_port is not None and not secure:
+        raise click.BadParameter("a TLS port needs --secure", param_hint="--tls-port")
     if nodes > 1:
         cluster = _cluster(data_dir, nodes, port, "384m" if heap == "512m" else heap)
         with reported_errors():
@@ -95,7 +111,7 @@ def start(
         )
         click.echo(f"bootstrap servers: {cluster.bootstrap}")
         return
-    node = _broker(data_dir, port, controller_port, secure)
+    node = _broker(data_dir, port, controller_port, secure, tls_port)
     node.heap = heap
     with reported_errors():
         already = node.status().running
@@ -109,6 +125,8 @@ def start(
             f"SASL_SSL; the super user's client properties (administration only): "
             f"MESHGOV_CLIENT_CONFIG={node.security.client_properties_file}"
         )
+    if node.tls_bootstrap is not None:
+        click.echo(f"mutual TLS (client certificates of meshgov's CA): {node.tls_bootstrap}")
 
 
 @broker.command()

@@ -101,7 +101,12 @@ class SecuredMesh:
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredMesh]:
     home = tmp_path_factory.mktemp("secured")
     broker = LocalBroker(
-        home / "kafka", Settings.load().cache, free_port(), free_port(), secure=True
+        home / "kafka",
+        Settings.load().cache,
+        free_port(),
+        free_port(),
+        secure=True,
+        tls_port=free_port(),
     )
     broker.start()
     try:
@@ -195,6 +200,65 @@ def test_each_client_connects_as_its_own_principal_and_the_mesh_decides(
     )
     assert tailed.returncode == 0, tailed.stderr
     assert json.loads(tailed.stdout.splitlines()[0])["product"] == "sec-orders"
+
+
+def test_client_certificates_authenticate_every_kind_of_client(
+    secured: SecuredMesh, processors: list[ProcessorProcess]
+) -> None:
+    """Mutual TLS, no password: a stream processor (Quix Streams) joins its group, the
+    domain's producer registers and its consumer gets the verdict, the administrator's
+    certificate makes a topic; each by a certificate of meshgov's CA whose CN is its
+    principal, under the same ACLs as that principal's SCRAM user."""
+    security, tls = secured.broker.security, secured.broker.tls_bootstrap
+    assert security is not None
+    assert tls is not None
+
+    def by_certificate(user: str) -> Settings:
+        return Settings(
+            bootstrap=tls,
+            topic_prefix=secured.admin.topic_prefix,
+            kafka=security.client_certificate_properties(user),
+            required_checks=secured.admin.required_checks,
+        )
+
+    policy = by_certificate("meshgov-policy")
+    config = secured.home / "mtls" / "meshgov-policy.properties"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text("".join(f"{k}={v}\n" for k, v in policy.kafka_properties().items()))
+    second = ProcessorProcess(
+        "policy",
+        policy,
+        config.parent,
+        {"MESHGOV_CLIENT_CONFIG": str(config), "MESHGOV_POLICY": str(secured.policy)},
+    )
+    second.start()
+    try:
+        admin = KafkaClients(secured.admin).admin()
+        group = secured.admin.group("policy")
+        deadline = time.monotonic() + 90
+        while len(admin.describe_consumer_groups([group])[group].result().members) < 2:
+            assert time.monotonic() < deadline, second.log_tail(40)
+            time.sleep(0.5)
+
+        producer = by_certificate("orders-producer")
+        text = example_descriptor(name="sec-mtls", topic="sec-orders-mtls", schema=SCHEMA)
+        verdict = register_data_product(text, producer, "alice@company.com", timeout=90)
+        assert verdict.decision is Decision.ACCEPTED
+        forged = accepted(registration(example_descriptor(name="sec-mtls-forged"), "x"))
+        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+            EventPublisher(KafkaClients(producer)).publish(VERDICTS, forged)
+    finally:
+        second.stop()
+
+    made = f"{secured.admin.topic_prefix}mtls-admin"
+    TopicAdmin(KafkaClients(by_certificate("meshgov-admin"))).ensure([TopicSpec(made, None)], 1)
+    assert made in KafkaClients(secured.admin).admin().list_topics(timeout=10).topics
+    # Without a certificate the TLS port takes nobody.
+    anonymous = Settings(
+        bootstrap=tls, kafka={"security.protocol": "SSL", "ssl.ca.location": str(security.ca_file)}
+    )
+    with pytest.raises(KafkaException):
+        KafkaClients(anonymous).admin().list_topics(timeout=5)
 
 
 def test_a_domain_producer_cannot_forge_a_verdict(

@@ -137,3 +137,40 @@ def test_the_registry_s_kafka_credentials_are_in_a_file_not_on_its_command_line(
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     LocalRegistry(tmp_path, tmp_path / "cache")._write_secret_config()
     assert not config.exists()  # a later start without credentials leaves none behind
+
+
+def test_a_client_certificate_names_its_principal_and_is_signed_by_the_brokers_ca(
+    tmp_path: Path,
+) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    security = BrokerSecurity.ensure(tmp_path / "security")
+    properties = security.client_certificate_properties("orders-producer")
+    assert properties["security.protocol"] == "SSL"
+    certificate = x509.load_pem_x509_certificate(
+        Path(properties["ssl.certificate.location"]).read_bytes()
+    )
+    [cn] = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    assert cn.value == "orders-producer"
+    ca = x509.load_pem_x509_certificate(security.ca_file.read_bytes())
+    certificate.verify_directly_issued_by(ca)
+    assert stat.S_IMODE(Path(properties["ssl.key.location"]).stat().st_mode) == 0o600
+    assert stat.S_IMODE(security.ca_key_file.stat().st_mode) == 0o600
+    # made once: the same files again
+    assert security.client_certificate_properties("orders-producer") == properties
+
+    server = security.server_properties(9092, 9093, tls_port=9094)
+    assert "MTLS://127.0.0.1:9094" in server["advertised.listeners"]
+    assert server["listener.name.mtls.ssl.client.auth"] == "required"
+    assert "MTLS:SSL" in server["listener.security.protocol.map"]
+    assert "MTLS" not in security.server_properties(9092, 9093)["listeners"]
+
+
+def test_a_ca_without_its_key_cannot_sign_clients_and_says_what_to_do(tmp_path: Path) -> None:
+    from meshgov.broker.errors import BrokerError
+
+    security = BrokerSecurity.ensure(tmp_path / "security")
+    security.ca_key_file.unlink()
+    with pytest.raises(BrokerError, match="keeps no CA key"):
+        security.client_certificate_properties("orders-producer")
