@@ -20,7 +20,7 @@ from pathlib import Path
 
 from meshgov.broker.errors import BrokerError
 from meshgov.broker.jars import ensure_kafka_jars, log4j_config
-from meshgov.broker.security import BrokerSecurity
+from meshgov.broker.security import BrokerSecurity, OAuthValidation
 from meshgov.broker.tools import find_java, reap, running_with, terminate
 from meshgov.kafka.clients import KafkaClients
 from meshgov.settings import Settings
@@ -118,10 +118,12 @@ class LocalBroker:
         quorum: Quorum | None = None,
         secure: bool = False,
         tls_port: int | None = None,
+        oauth: OAuthValidation | None = None,
     ) -> None:
-        if tls_port is not None and not secure:
-            raise ValueError("a TLS port (mutual TLS) is a listener of the secured broker only")
+        if (tls_port is not None or oauth is not None) and not secure:
+            raise ValueError("mutual TLS and OAUTHBEARER are the secured broker's only")
         self.tls_port = tls_port
+        self.oauth = oauth
         self.node_id = node_id
         # SASL_SSL, SCRAM and ACLs (meshgov.broker.security); its secrets beside the data
         self.security = BrokerSecurity.ensure(data_dir / "security") if secure else None
@@ -193,7 +195,7 @@ class LocalBroker:
             properties["controller.quorum.voters"] = self.quorum.voters
         if self.security is not None:
             properties |= self.security.server_properties(
-                self.port, self.controller_port, self.tls_port
+                self.port, self.controller_port, self.tls_port, self.oauth
             )
         return properties
 
@@ -250,6 +252,7 @@ class LocalBroker:
             f"-Xmx{self.heap}",
             f"-Xms{self.heap}",
             *JVM_FLAGS,
+            *(f"-D{k}={v}" for k, v in (self.oauth.jvm_properties() if self.oauth else {}).items()),
             f"-Dlog4j2.configurationFile={log4j_config()}",
             "-cp",
             classpath,

@@ -10,7 +10,9 @@ Kafka's own property names: point MESHGOV_CLIENT_CONFIG at it to administer the 
 Every other principal of a local mesh gets a SCRAM user of its own, its password made once
 and kept in `users/<user>.properties`, a client properties file of the same form. With a TLS
 port, the broker also takes clients that prove who they are by a certificate of meshgov's CA
-alone (mutual TLS): the certificate's CN is the principal, `User:<CN>`, under the same ACLs."""
+alone (mutual TLS): the certificate's CN is the principal, `User:<CN>`, under the same ACLs.
+Given an identity provider (`OAuthValidation`), its SASL_SSL listener takes OAUTHBEARER too:
+tokens verified against the provider's keys, issuer and audience, `sub` the principal."""
 
 from __future__ import annotations
 
@@ -35,6 +37,40 @@ if TYPE_CHECKING:
 ADMIN = "meshgov-admin"
 MECHANISM = "SCRAM-SHA-512"
 VALIDITY = datetime.timedelta(days=825)
+
+
+@dataclass(frozen=True)
+class OAuthValidation:
+    """An identity provider whose tokens (SASL OAUTHBEARER, as OIDC clients fetch them) the
+    broker takes: signed by a key of its JWKS (an https or file URL), of its issuer, for
+    this audience; the token's `sub` claim is the principal, `User:<sub>`."""
+
+    jwks_url: str
+    issuer: str
+    audience: str
+
+    def server_properties(self) -> dict[str, str]:
+        prefix = "listener.name.sasl_ssl.oauthbearer."
+        return {
+            f"{prefix}sasl.jaas.config": (
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+            ),
+            f"{prefix}sasl.server.callback.handler.class": (
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler"
+            ),
+            "sasl.oauthbearer.jwks.endpoint.url": self.jwks_url,
+            "sasl.oauthbearer.expected.issuer": self.issuer,
+            "sasl.oauthbearer.expected.audience": self.audience,
+            "sasl.oauthbearer.sub.claim.name": "sub",
+        }
+
+    def jvm_properties(self) -> dict[str, str]:
+        """Kafka reads no JWKS from a URL or file that these system properties do not allow."""
+        allowed = {"org.apache.kafka.sasl.oauthbearer.allowed.urls": self.jwks_url}
+        if self.jwks_url.startswith("file:"):
+            path = self.jwks_url.removeprefix("file://")
+            allowed["org.apache.kafka.sasl.oauthbearer.allowed.files"] = path
+        return allowed
 
 
 @dataclass(frozen=True)
@@ -175,7 +211,11 @@ class BrokerSecurity:
         return self.client_properties_file
 
     def server_properties(
-        self, port: int, controller_port: int, tls_port: int | None = None
+        self,
+        port: int,
+        controller_port: int,
+        tls_port: int | None = None,
+        oauth: OAuthValidation | None = None,
     ) -> dict[str, str]:
         scram = (
             f"org.apache.kafka.common.security.scram.ScramLoginModule required "
@@ -199,11 +239,12 @@ class BrokerSecurity:
             }
         return {
             **mutual,
+            **(oauth.server_properties() if oauth is not None else {}),
             "listeners": f"{listeners},CONTROLLER://127.0.0.1:{controller_port}",
             "advertised.listeners": listeners,
             "inter.broker.listener.name": "SASL_SSL",
             "listener.security.protocol.map": protocols,
-            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.enabled.mechanisms": MECHANISM + (",OAUTHBEARER" if oauth else ""),
             "sasl.mechanism.inter.broker.protocol": MECHANISM,
             "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scram,
             "sasl.mechanism.controller.protocol": "PLAIN",

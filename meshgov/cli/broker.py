@@ -9,6 +9,7 @@ import click
 
 from meshgov.broker import KAFKA_VERSION, LocalBroker, ensure_kafka_jars
 from meshgov.broker.cluster import LocalCluster
+from meshgov.broker.security import OAuthValidation
 from meshgov.cli.errors import reported_errors
 from meshgov.settings import Settings
 
@@ -19,6 +20,7 @@ def _broker(
     controller_port: int,
     secure: bool = False,
     tls_port: int | None = None,
+    oauth: OAuthValidation | None = None,
 ) -> LocalBroker:
     settings = Settings.load()
     return LocalBroker(
@@ -29,6 +31,7 @@ def _broker(
         java_home=settings.java_home,
         secure=secure,
         tls_port=tls_port,
+        oauth=oauth,
     )
 
 
@@ -85,6 +88,13 @@ def broker() -> None:
     help="With --secure, also a listener on this port where clients authenticate by a client "
     "certificate of meshgov's CA alone (mutual TLS; CN=name is User:name).",
 )
+@click.option(
+    "--oauth-jwks",
+    help="With --secure, also take OAUTHBEARER tokens signed by a key of this JWKS (an https "
+    "or file URL); the token's sub is the principal. Needs --oauth-issuer and --oauth-audience.",
+)
+@click.option("--oauth-issuer", help="The identity provider's iss claim.")
+@click.option("--oauth-audience", help="The aud claim the broker's tokens must carry.")
 def start(
     data_dir: Path | None,
     port: int,
@@ -94,8 +104,20 @@ def start(
     nodes: int,
     secure: bool,
     tls_port: int | None,
+    oauth_jwks: str | None,
+    oauth_issuer: str | None,
+    oauth_audience: str | None,
 ) -> None:
     """Start the broker (fetching Kafka on first use) and wait until it answers."""
+    oauth = None
+    given = [oauth_jwks, oauth_issuer, oauth_audience]
+    if any(given):
+        if not all(given) or not secure:
+            raise click.BadParameter(
+                "OAUTHBEARER needs --secure, --oauth-jwks, --oauth-issuer and --oauth-audience",
+                param_hint="--oauth-jwks",
+            )
+        oauth = OAuthValidation(str(oauth_jwks), str(oauth_issuer), str(oauth_audience))
     if nodes > 1 and secure:
         raise click.BadParameter("--secure runs one node", param_hint="--nodes")
     if tls_port is not None and not secure:
@@ -111,7 +133,7 @@ def start(
         )
         click.echo(f"bootstrap servers: {cluster.bootstrap}")
         return
-    node = _broker(data_dir, port, controller_port, secure, tls_port)
+    node = _broker(data_dir, port, controller_port, secure, tls_port, oauth)
     node.heap = heap
     with reported_errors():
         already = node.status().running
@@ -124,6 +146,10 @@ def start(
         click.echo(
             f"SASL_SSL; the super user's client properties (administration only): "
             f"MESHGOV_CLIENT_CONFIG={node.security.client_properties_file}"
+        )
+    if oauth is not None:
+        click.echo(
+            f"OAUTHBEARER tokens of {oauth.issuer} for {oauth.audience} on {status.bootstrap}"
         )
     if node.tls_bootstrap is not None:
         click.echo(f"mutual TLS (client certificates of meshgov's CA): {node.tls_bootstrap}")

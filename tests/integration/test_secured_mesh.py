@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pytest
 from confluent_kafka import KafkaException
 
 from meshgov.broker.local import LocalBroker, free_port
-from meshgov.broker.security import upsert_scram_users
+from meshgov.broker.security import OAuthValidation, upsert_scram_users
 from meshgov.catalog.reader import read_catalog
 from meshgov.client import register_data_product
 from meshgov.kafka.acls import Acl, AclAdmin
@@ -34,12 +35,14 @@ from meshgov.models.events import Decision, Registration, Verdict
 from meshgov.settings import Settings
 from meshgov.signing import new_key
 from tests.support.descriptors import example_descriptor
+from tests.support.identity import TokenEndpoint
 from tests.support.mesh import accepted, registration
 from tests.support.processes import ProcessorProcess
 
 pytestmark = pytest.mark.kafka
 
 PROCESSORS = ("compatibility", "pii", "policy", "verdicts", "catalog", "quality")
+ISSUER = "https://idp.company.test"
 TOKEN = "dashboard-token-of-alice-0123456789"
 SCHEMA = {"type": "record", "name": "O", "fields": [{"name": "order_id", "type": "string"}]}
 
@@ -51,6 +54,7 @@ class SecuredMesh:
     passwords: dict[str, str]
     policy: Path
     home: Path
+    idp: TokenEndpoint
 
     def as_user(self, user: str) -> Settings:
         properties = {
@@ -100,6 +104,9 @@ class SecuredMesh:
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredMesh]:
     home = tmp_path_factory.mktemp("secured")
+    idp = TokenEndpoint(
+        home / "idp", ISSUER, "kafka", ["orders-producer", "meshgov-policy"]
+    ).start()
     broker = LocalBroker(
         home / "kafka",
         Settings.load().cache,
@@ -107,6 +114,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredMesh]:
         free_port(),
         secure=True,
         tls_port=free_port(),
+        oauth=OAuthValidation(f"file://{idp.jwks_file}", ISSUER, "kafka"),
     )
     broker.start()
     try:
@@ -141,12 +149,13 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredMesh]:
             "signers": [{"name": "dashboard", "jwks": "dashboard.jwks.json", "domains": ["*"]}],
         }
         policy.write_text(json.dumps(document))
-        mesh = SecuredMesh(broker, admin, passwords, policy, home)
+        mesh = SecuredMesh(broker, admin, passwords, policy, home, idp)
         applied = mesh.meshgov("acls", "apply", "--policy", str(policy))
         assert applied.returncode == 0, applied.stdout + applied.stderr
         yield mesh
     finally:
         broker.stop()
+        idp.stop()
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +211,41 @@ def test_each_client_connects_as_its_own_principal_and_the_mesh_decides(
     assert json.loads(tailed.stdout.splitlines()[0])["product"] == "sec-orders"
 
 
+@contextmanager
+def second_policy_processor(secured: SecuredMesh, settings: Settings, tag: str) -> Iterator[None]:
+    """One more policy processor, connecting with `settings`, until it has joined its group
+    beside the first (a stream processor's consumer, producer and admin all connected)."""
+    config = secured.home / tag / "meshgov-policy.properties"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text("".join(f"{k}={v}\n" for k, v in settings.kafka_properties().items()))
+    second = ProcessorProcess(
+        "policy",
+        settings,
+        config.parent,
+        {"MESHGOV_CLIENT_CONFIG": str(config), "MESHGOV_POLICY": str(secured.policy)},
+    )
+    second.start()
+    try:
+        admin = KafkaClients(secured.admin).admin()
+        group = secured.admin.group("policy")
+        deadline = time.monotonic() + 90
+        while len(admin.describe_consumer_groups([group])[group].result().members) < 2:
+            assert time.monotonic() < deadline, second.log_tail(40)
+            time.sleep(0.5)
+        yield
+    finally:
+        second.stop()
+
+
+def registers_and_cannot_forge(producer: Settings, name: str) -> None:
+    text = example_descriptor(name=name, topic=f"sec-orders-{name}", schema=SCHEMA)
+    verdict = register_data_product(text, producer, "alice@company.com", timeout=90)
+    assert verdict.decision is Decision.ACCEPTED
+    forged = accepted(registration(example_descriptor(name=f"{name}-forged"), "x"))
+    with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+        EventPublisher(KafkaClients(producer)).publish(VERDICTS, forged)
+
+
 def test_client_certificates_authenticate_every_kind_of_client(
     secured: SecuredMesh, processors: list[ProcessorProcess]
 ) -> None:
@@ -221,34 +265,8 @@ def test_client_certificates_authenticate_every_kind_of_client(
             required_checks=secured.admin.required_checks,
         )
 
-    policy = by_certificate("meshgov-policy")
-    config = secured.home / "mtls" / "meshgov-policy.properties"
-    config.parent.mkdir(exist_ok=True)
-    config.write_text("".join(f"{k}={v}\n" for k, v in policy.kafka_properties().items()))
-    second = ProcessorProcess(
-        "policy",
-        policy,
-        config.parent,
-        {"MESHGOV_CLIENT_CONFIG": str(config), "MESHGOV_POLICY": str(secured.policy)},
-    )
-    second.start()
-    try:
-        admin = KafkaClients(secured.admin).admin()
-        group = secured.admin.group("policy")
-        deadline = time.monotonic() + 90
-        while len(admin.describe_consumer_groups([group])[group].result().members) < 2:
-            assert time.monotonic() < deadline, second.log_tail(40)
-            time.sleep(0.5)
-
-        producer = by_certificate("orders-producer")
-        text = example_descriptor(name="sec-mtls", topic="sec-orders-mtls", schema=SCHEMA)
-        verdict = register_data_product(text, producer, "alice@company.com", timeout=90)
-        assert verdict.decision is Decision.ACCEPTED
-        forged = accepted(registration(example_descriptor(name="sec-mtls-forged"), "x"))
-        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
-            EventPublisher(KafkaClients(producer)).publish(VERDICTS, forged)
-    finally:
-        second.stop()
+    with second_policy_processor(secured, by_certificate("meshgov-policy"), "mtls"):
+        registers_and_cannot_forge(by_certificate("orders-producer"), "sec-mtls")
 
     made = f"{secured.admin.topic_prefix}mtls-admin"
     TopicAdmin(KafkaClients(by_certificate("meshgov-admin"))).ensure([TopicSpec(made, None)], 1)
@@ -259,6 +277,50 @@ def test_client_certificates_authenticate_every_kind_of_client(
     )
     with pytest.raises(KafkaException):
         KafkaClients(anonymous).admin().list_topics(timeout=5)
+
+
+def test_identity_provider_tokens_authenticate_clients_over_oauthbearer(
+    secured: SecuredMesh, processors: list[ProcessorProcess], tmp_path: Path
+) -> None:
+    """OAUTHBEARER with OIDC: each client fetches a client-credentials token from the
+    identity provider's token endpoint; the broker verifies it against the provider's JWKS,
+    issuer and audience, and `sub` is the principal, under that principal's ACLs."""
+    assert secured.broker.security is not None
+    ca = str(secured.broker.security.ca_file)
+
+    def by_token(user: str, idp: TokenEndpoint, secret: str | None = None) -> Settings:
+        return Settings(
+            bootstrap=secured.admin.bootstrap,
+            topic_prefix=secured.admin.topic_prefix,
+            kafka={
+                "security.protocol": "SASL_SSL",
+                "ssl.ca.location": ca,
+                "sasl.mechanism": "OAUTHBEARER",
+                "sasl.oauthbearer.method": "oidc",
+                "sasl.oauthbearer.client.id": user,
+                "sasl.oauthbearer.client.secret": secret or idp.secrets[user],
+                "sasl.oauthbearer.token.endpoint.url": idp.token_url,
+            },
+            required_checks=secured.admin.required_checks,
+        )
+
+    idp = secured.idp
+    with second_policy_processor(secured, by_token("meshgov-policy", idp), "oauth"):
+        registers_and_cannot_forge(by_token("orders-producer", idp), "sec-oauth")
+    assert {"meshgov-policy", "orders-producer"} <= set(idp.issued)
+
+    # A secret the provider refuses gets no token; a provider the broker does not trust,
+    # however well it signs, gets no connection.
+    refused = by_token("orders-producer", idp, secret="not-the-secret")
+    with pytest.raises(KafkaException):
+        KafkaClients(refused).admin().list_topics(timeout=5)
+    impostor = TokenEndpoint(tmp_path / "impostor", ISSUER, "kafka", ["orders-producer"]).start()
+    try:
+        with pytest.raises(KafkaException):
+            KafkaClients(by_token("orders-producer", impostor)).admin().list_topics(timeout=5)
+        assert impostor.issued == ["orders-producer"]
+    finally:
+        impostor.stop()
 
 
 def test_a_domain_producer_cannot_forge_a_verdict(

@@ -26,7 +26,7 @@ from tests.support.descriptors import example_descriptor
 from tests.support.mesh import Emitted
 from tests.support.processes import ProcessorProcess
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.secured]
 
 SCHEMA = {"type": "record", "name": "O", "fields": [{"name": "order_id", "type": "string"}]}
 

@@ -174,3 +174,23 @@ def test_a_ca_without_its_key_cannot_sign_clients_and_says_what_to_do(tmp_path: 
     security.ca_key_file.unlink()
     with pytest.raises(BrokerError, match="keeps no CA key"):
         security.client_certificate_properties("orders-producer")
+
+
+def test_oauthbearer_tokens_are_verified_against_the_providers_keys_issuer_and_audience(
+    tmp_path: Path,
+) -> None:
+    from meshgov.broker.security import OAuthValidation
+
+    security = BrokerSecurity.ensure(tmp_path / "security")
+    oauth = OAuthValidation("file:///etc/idp/jwks.json", "https://idp.test", "kafka")
+    server = security.server_properties(9092, 9093, oauth=oauth)
+    assert server["sasl.enabled.mechanisms"] == "SCRAM-SHA-512,OAUTHBEARER"
+    assert server["sasl.oauthbearer.expected.issuer"] == "https://idp.test"
+    assert server["sasl.oauthbearer.expected.audience"] == "kafka"
+    handler = server["listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class"]
+    assert handler.endswith("OAuthBearerValidatorCallbackHandler")  # verifies, never unsecured
+    assert oauth.jvm_properties() == {
+        "org.apache.kafka.sasl.oauthbearer.allowed.urls": "file:///etc/idp/jwks.json",
+        "org.apache.kafka.sasl.oauthbearer.allowed.files": "/etc/idp/jwks.json",
+    }
+    assert security.server_properties(9092, 9093)["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
