@@ -41,7 +41,7 @@ registry-fetch: $(STAMP)
 ## Every test, against a real broker: $$KAFKA_BOOTSTRAP_SERVERS, testcontainers, or the local jars;
 ## and a real Schema Registry: $$SCHEMA_REGISTRY_URL, or the local Apicurio Registry. The tests of
 ## registration, verdicts, breaches, catalog and dashboard run on the secured local broker
-## (SASL_SSL, SCRAM, ACLs enforced), the others on a plain one.
+## (SASL_SSL, SCRAM, authorizer on; as its super user), the others on a plain one.
 test: $(STAMP) chromium registry-fetch
 	$(BIN)/pytest -m "not secured"
 	MESHGOV_TEST_SECURE=1 $(BIN)/pytest -m secured

@@ -17,6 +17,7 @@ from types import TracebackType
 from meshgov import metrics
 from meshgov.broker.accounts import (
     component_principal,
+    deprovision,
     mesh_principals,
     properties_file,
     provision,
@@ -53,8 +54,9 @@ class MeshOptions:
     registry: bool = True  # start the local registry when none is configured
     # The secured local broker (SASL_SSL, ACLs), every component as its own principal.
     secure: bool = False
-    # beside the policy's (the demo's teams and its watch)
+    # beside the policy's (the demo's own) and, on leaving, removed with their ACLs
     principals: Principals = field(default_factory=Principals)
+    forget_principals: bool = False
 
 
 def metrics_ports(settings: Settings) -> dict[str, int]:
@@ -79,9 +81,11 @@ def components(
     dashboard_port: int,
     metrics_ports: dict[str, int] | None = None,
     principals: Principals | None = None,
+    require_own: bool = False,
 ) -> list[Component]:
     """The processes of the mesh. With `principals` and a directory of their properties
-    files (settings.client_config_dir), each connects with its own."""
+    files (settings.client_config_dir), each connects with its own (each must, when
+    `require_own`)."""
     metrics_ports = metrics_ports or {}
     connection = [
         "--bootstrap-servers",
@@ -143,12 +147,19 @@ def components(
     )
     if principals is None or settings.client_config_dir is None:
         return found
-    return [_own_client_config(c, settings.client_config_dir, principals) for c in found]
+    return [
+        _own_client_config(c, settings.client_config_dir, principals, require_own) for c in found
+    ]
 
 
-def _own_client_config(component: Component, directory: Path, principals: Principals) -> Component:
+def _own_client_config(
+    component: Component, directory: Path, principals: Principals, required: bool
+) -> Component:
     principal = component_principal(principals, component.name)
-    if principal is None or not (path := properties_file(directory, principal)).exists():
+    path = properties_file(directory, principal) if principal else None
+    if path is None or not path.exists():
+        if required:  # never the mesh's own, more privileged, credentials instead
+            raise BrokerError(f"{component.name}: no client properties for {principal}")
         return component
     return replace(component, env={**component.env, "MESHGOV_CLIENT_CONFIG": str(path)})
 
@@ -197,8 +208,8 @@ class LocalMesh:
             self.broker = default_local_broker(settings, secure=self.options.secure)
             status = self.broker.status()
             if not status.running:
+                self.started_broker = True  # stopped on leaving even if its start fails
                 status = self.broker.start()
-                self.started_broker = True
             settings = settings.with_bootstrap(status.bootstrap)
             if self.broker.security is not None:  # the super user administers, only
                 settings = settings.with_client_properties(self.broker.client_properties())
@@ -235,10 +246,13 @@ class LocalMesh:
                 self.options.dashboard_port,
                 ports,
                 self.principals,
+                require_own=self._secured,
             ),
             log_dir,
             env,
             self._event,
+            # each component's own credentials, never a shell's overriding them
+            drop_env=("MESHGOV_KAFKA_", "MESHGOV_CLIENT_CONFIG") if self._secured else (),
         )
         self.metrics_urls = self._serve_metrics(settings, ports)
         self.supervisor.start_all()
@@ -256,7 +270,9 @@ class LocalMesh:
             principals = mesh_principals(
                 self._policy_principals(),
                 self.options.principals,
-                registry=security is not None and self.options.registry,
+                registry=security is not None
+                and self.options.registry
+                and not settings.schema_registry_url,
             )
             if security is None:
                 return settings, principals
@@ -264,6 +280,10 @@ class LocalMesh:
         except ValueError as error:
             raise BrokerError(f"the mesh's principals: {error}") from None
         return settings.model_copy(update={"client_config_dir": directory}), principals
+
+    @property
+    def _secured(self) -> bool:
+        return self.broker is not None and self.broker.security is not None
 
     def _policy_principals(self) -> Principals:
         policy_path = self.options.settings.policy_path
@@ -275,6 +295,8 @@ class LocalMesh:
         assert self.settings is not None
         directory = self.settings.client_config_dir
         if directory is None or not (path := properties_file(directory, principal)).exists():
+            if self._secured:
+                raise BrokerError(f"no client properties for {principal}")
             return self.settings
         properties = read_properties(path)
         properties.pop("bootstrap.servers", None)
@@ -418,5 +440,11 @@ class LocalMesh:
             self._lag = None
         if self.registry is not None:
             self.registry.stop()
+        security = self.broker.security if self.broker is not None else None
+        if self.options.forget_principals and security is not None and self.settings is not None:
+            try:
+                deprovision(security, self.settings)
+            except Exception as error:  # noqa: BLE001 - leftovers are logged, never a crash
+                log.warning("the mesh's principals were not all removed: %s", error)
         if self.broker is not None and self.started_broker:
             self.broker.stop()

@@ -54,9 +54,11 @@ def _xdg(variable: str, fallback: str) -> Path:
     return Path(base) / "meshgov"
 
 
-def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
-    """The environment of a process meshgov starts: this process's, with `extra` on top."""
-    return {**os.environ, **extra}
+def child_environment(extra: Mapping[str, str], drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment of a process meshgov starts: this process's but for the variables
+    named or prefixed by `drop`, with `extra` on top."""
+    kept = {k: v for k, v in os.environ.items() if not (drop and k.startswith(drop))}
+    return {**kept, **extra}
 
 
 class Settings(BaseSettings):

@@ -87,10 +87,11 @@ class Supervisor:
         env: dict[str, str] | None = None,
         on_event: Event | None = None,
         lag_threshold: int = 1000,
+        drop_env: tuple[str, ...] = (),  # variables (or their prefixes) children do not get
     ) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.children = [Child(c, log_dir / f"{c.name}.log") for c in components]
-        self.env = child_environment({"PYTHONUNBUFFERED": "1", **(env or {})})
+        self.env = child_environment({"PYTHONUNBUFFERED": "1", **(env or {})}, drop_env)
         self.on_event = on_event or (lambda child, what: None)
         self.lag_threshold = lag_threshold
 

@@ -1,15 +1,22 @@
 """The principals of a mesh on the secured local broker: a SCRAM user for each component,
 each domain's producer and each consumer, with a client properties file of its own, and the
 least-privilege ACLs between them (meshgov.kafka.acls), applied as `meshgov acls apply`
-would. On any other cluster the same principals are the administrator's to create: a
+would. Users are recorded with the topic prefix of the mesh they were made for: a mesh
+removes the ACLs, credentials and files of its own users it no longer wants, never another
+mesh's. On any other cluster the same principals are the administrator's to make; a
 directory of `<user>.properties` files (MESHGOV_CLIENT_CONFIG_DIR) hands them to `meshgov up`."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from meshgov.broker.security import BrokerSecurity, upsert_scram_users
+from meshgov.broker.security import (
+    SUPER_USERS,
+    BrokerSecurity,
+    checked_user,
+    delete_scram_users,
+    upsert_scram_users,
+)
 from meshgov.kafka.acls import AclAdmin, desired_acls, diff, managed_principals, processor_principal
 from meshgov.kafka.clients import KafkaClients
 from meshgov.models.policy import Principals
@@ -18,19 +25,18 @@ from meshgov.settings import Settings
 DASHBOARD = "User:meshgov-dashboard"
 CATALOG_API = "User:meshgov-catalog-api"  # not the catalog processor's User:meshgov-catalog
 REGISTRY = "User:meshgov-registry"
-_USER = re.compile(r"^User:([A-Za-z0-9._@-]{1,200})$")
 
 
 def mesh_principals(configured: Principals, extra: Principals, registry: bool) -> Principals:
-    """The policy's principals, with the mesh's own (the `extra` domains and consumers, the
-    dashboard's, the catalog API's, the local registry's) where the policy names none."""
+    """The mesh's principals: `extra`'s (the demo's own), then the policy's, then meshgov's
+    defaults for the dashboard, the catalog API and, when `registry`, the local registry."""
     return Principals(
-        processors=configured.processors,
-        domains={**extra.domains, **configured.domains},
+        processors={**configured.processors, **extra.processors},
+        domains={**configured.domains, **extra.domains},
         consumers=list(dict.fromkeys([*configured.consumers, *extra.consumers])),
-        dashboard=configured.dashboard or DASHBOARD,
-        catalog=configured.catalog or CATALOG_API,
-        registry=configured.registry or (REGISTRY if registry else None),
+        dashboard=extra.dashboard or configured.dashboard or DASHBOARD,
+        catalog=extra.catalog or configured.catalog or CATALOG_API,
+        registry=(extra.registry or configured.registry or REGISTRY) if registry else None,
     )
 
 
@@ -44,14 +50,21 @@ def component_principal(principals: Principals, component: str) -> str | None:
 
 
 def user_name(principal: str) -> str:
-    """The SCRAM user of `User:name`; also the name of its properties file."""
-    match = _USER.match(principal)
-    if match is None:
+    """The SCRAM user of `User:name`; also the name of its properties file. The broker's
+    super users are no mesh principal: their credentials are not the mesh's to make."""
+    user = principal.removeprefix("User:")
+    try:
+        if user == principal:
+            raise ValueError("not User:<name>")
+        checked_user(user)
+    except ValueError:
         raise ValueError(
             f"principal {principal!r}: expected User:<name>, the name of letters, digits and "
             f"._@- only"
-        )
-    return match.group(1)
+        ) from None
+    if user in SUPER_USERS:
+        raise ValueError(f"principal {principal!r} is the broker's super user, no mesh principal")
+    return user
 
 
 def properties_file(directory: Path, principal: str) -> Path:
@@ -59,18 +72,36 @@ def properties_file(directory: Path, principal: str) -> Path:
 
 
 def provision(security: BrokerSecurity, admin: Settings, principals: Principals) -> Path:
-    """Users, passwords, properties files and ACLs of every principal of the mesh; as the
-    super user `admin`. Idempotent: a user keeps its password, the ACLs end as the policy
-    says. Returns the directory of the properties files."""
-    users = sorted(user_name(p) for p in managed_principals(admin, principals))
-    passwords = security.user_passwords(users)
+    """Users, passwords, properties files and ACLs of every principal of the mesh, as the
+    super user `admin`; the mesh's users of before it no longer names lose theirs.
+    Idempotent: a user keeps its password, the ACLs end as the policy says. Returns the
+    directory of the properties files."""
+    wanted = sorted(user_name(p) for p in managed_principals(admin, principals))
+    gone = security.users_of(admin.topic_prefix) - set(wanted)
+    passwords = security.user_passwords(wanted)
     client = KafkaClients(admin).admin()
     upsert_scram_users(client, passwords)
-    acls = AclAdmin(client)
-    add, remove = diff(
-        desired_acls(admin, principals), acls.current(), managed_principals(admin, principals)
-    )
-    acls.apply(add, remove)
-    for user in users:
+    security.record_users(wanted, admin.topic_prefix)
+    for user in wanted:
         security.write_user_properties(user, passwords[user], admin.bootstrap)
+    acls = AclAdmin(client)
+    managed = managed_principals(admin, principals) | {f"User:{u}" for u in gone}
+    add, remove = diff(desired_acls(admin, principals), acls.current(), managed)
+    acls.apply(add, remove)
+    if gone:
+        delete_scram_users(client, gone)
+        security.forget_users(gone)
     return security.users_dir
+
+
+def deprovision(security: BrokerSecurity, admin: Settings) -> None:
+    """Every user made for the mesh of `admin`'s topic prefix: its ACLs, its credentials
+    and its files removed (the demo's, when it ends)."""
+    users = security.users_of(admin.topic_prefix)
+    if not users:
+        return
+    client = KafkaClients(admin).admin()
+    acls = AclAdmin(client)
+    acls.apply(set(), {a for a in acls.current() if a.principal.removeprefix("User:") in users})
+    delete_scram_users(client, users)
+    security.forget_users(users)

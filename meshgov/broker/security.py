@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from confluent_kafka import KafkaError, KafkaException
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -35,7 +38,19 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 ADMIN = "meshgov-admin"
+CONTROLLER = "controller"
+SUPER_USERS = (ADMIN, CONTROLLER)
 MECHANISM = "SCRAM-SHA-512"
+_USER_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,200}$")
+
+
+def checked_user(user: str) -> str:
+    """A user name meshgov makes credentials and files for: letters, digits and ._@- only."""
+    if not _USER_NAME.match(user) or user in (".", ".."):
+        raise ValueError(f"user {user!r}: a name of letters, digits and ._@- only")
+    return user
+
+
 VALIDITY = datetime.timedelta(days=825)
 
 
@@ -125,10 +140,11 @@ class BrokerSecurity:
 
     def client_certificate_properties(self, user: str) -> dict[str, str]:
         """Client properties for mutual TLS as `User:<user>`: a key and a certificate with
-        that CN, signed by this broker's CA, made once and kept in `users/`."""
-        certificate = self.users_dir / f"{user}.crt.pem"
+        that CN, signed by this broker's CA, made once and kept in `users/` (made again when
+        the CA is not the one that signed it)."""
+        certificate = self.users_dir / f"{checked_user(user)}.crt.pem"
         key = self.users_dir / f"{user}.key.pem"
-        if not (certificate.exists() and key.exists()):
+        if not (certificate.exists() and key.exists() and self._signed_by_ca(certificate)):
             if not self.ca_key_file.exists():
                 raise BrokerError(
                     f"{self.directory} keeps no CA key (made by an earlier meshgov): remove "
@@ -157,17 +173,53 @@ class BrokerSecurity:
             "ssl.ca.location": str(self.ca_file),
         }
 
+    def _signed_by_ca(self, certificate: Path) -> bool:
+        ca = x509.load_pem_x509_certificate(self.ca_file.read_bytes())
+        try:
+            x509.load_pem_x509_certificate(certificate.read_bytes()).verify_directly_issued_by(ca)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
     @property
     def users_dir(self) -> Path:
-        """One client properties file per SCRAM user but the super user."""
+        """One client properties file per SCRAM user but the super user, and an index of
+        the topic prefix of the mesh each was made for."""
         return self.directory / "users"
+
+    @property
+    def _index_file(self) -> Path:
+        return self.users_dir / "index.json"
+
+    def users_of(self, topic_prefix: str) -> set[str]:
+        """The users made for the mesh of this topic prefix."""
+        if not self._index_file.exists():
+            return set()
+        index: dict[str, str] = json.loads(self._index_file.read_text())
+        return {user for user, prefix in index.items() if prefix == topic_prefix}
+
+    def record_users(self, users: list[str], topic_prefix: str) -> None:
+        index = json.loads(self._index_file.read_text()) if self._index_file.exists() else {}
+        index |= dict.fromkeys(users, topic_prefix)
+        self.users_dir.mkdir(mode=0o700, exist_ok=True)
+        _write_private(self._index_file, json.dumps(index, indent=1, sort_keys=True).encode())
+
+    def forget_users(self, users: set[str]) -> None:
+        """Their files and index entries (their SCRAM credentials are the caller's)."""
+        index = json.loads(self._index_file.read_text()) if self._index_file.exists() else {}
+        for user in users:
+            index.pop(user, None)
+            for suffix in (".properties", ".crt.pem", ".key.pem"):
+                (self.users_dir / f"{checked_user(user)}{suffix}").unlink(missing_ok=True)
+        if self._index_file.exists():
+            _write_private(self._index_file, json.dumps(index, indent=1, sort_keys=True).encode())
 
     def user_passwords(self, users: list[str]) -> dict[str, str]:
         """Each user's password: the one kept in its properties file, else a new one (kept
         once `write_user_properties` writes it)."""
         passwords = {}
         for user in users:
-            path = self.users_dir / f"{user}.properties"
+            path = self.users_dir / f"{checked_user(user)}.properties"
             kept = _read_password(path) if path.exists() else None
             passwords[user] = kept or secrets.token_urlsafe(24)
         return passwords
@@ -176,7 +228,7 @@ class BrokerSecurity:
         """`users/<user>.properties`: what that principal's clients need, readable by the
         owner only."""
         self.users_dir.mkdir(mode=0o700, exist_ok=True)
-        path = self.users_dir / f"{user}.properties"
+        path = self.users_dir / f"{checked_user(user)}.properties"
         lines = [f"bootstrap.servers={bootstrap}"] + [
             f"{k}={v}" for k, v in self.client_properties(user, password).items()
         ]
@@ -196,6 +248,7 @@ class BrokerSecurity:
             "sasl.jaas.config": jaas,
             "ssl.truststore.type": "PEM",
             "ssl.truststore.location": str(self.ca_file),
+            "ssl.endpoint.identification.algorithm": "https",  # Apicurio's default is none
         }
 
     def write_client_properties(self) -> Path:
@@ -223,8 +276,8 @@ class BrokerSecurity:
         )
         plain = (
             f"org.apache.kafka.common.security.plain.PlainLoginModule required "
-            f'username="controller" password="{self.controller_password}" '
-            f'user_controller="{self.controller_password}";'
+            f'username="{CONTROLLER}" password="{self.controller_password}" '
+            f'user_{CONTROLLER}="{self.controller_password}";'
         )
         listeners = f"SASL_SSL://127.0.0.1:{port}"
         protocols = "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT"
@@ -256,7 +309,7 @@ class BrokerSecurity:
             "ssl.truststore.location": str(self.ca_file),
             "ssl.endpoint.identification.algorithm": "https",
             "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            "super.users": f"User:{ADMIN};User:controller",
+            "super.users": ";".join(f"User:{user}" for user in SUPER_USERS),
             "allow.everyone.if.no.acl.found": "false",
         }
 
@@ -353,6 +406,22 @@ def _write_private(path: Path, data: bytes) -> None:
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
     path.write_bytes(data)
+
+
+def delete_scram_users(admin: AdminClient, users: set[str], timeout: float = 30.0) -> None:
+    """Remove their SCRAM-SHA-512 credentials (a user without one is no error)."""
+    from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
+
+    futures = admin.alter_user_scram_credentials(
+        [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512) for user in users],
+        request_timeout=timeout,
+    )
+    for future in futures.values():
+        try:
+            future.result()
+        except KafkaException as error:
+            if error.args[0].code() != KafkaError.RESOURCE_NOT_FOUND:
+                raise
 
 
 def upsert_scram_users(admin: AdminClient, users: dict[str, str], timeout: float = 30.0) -> None:

@@ -147,6 +147,8 @@ def start(
             f"SASL_SSL; the super user's client properties (administration only): "
             f"MESHGOV_CLIENT_CONFIG={node.security.client_properties_file}"
         )
+    if already:  # what it listens on was settled at its start
+        return
     if oauth is not None:
         click.echo(
             f"OAUTHBEARER tokens of {oauth.issuer} for {oauth.audience} on {status.bootstrap}"

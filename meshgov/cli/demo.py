@@ -18,6 +18,7 @@ from meshgov.cli.up import StatusDisplay, interrupt, registry_line
 from meshgov.demo.player import Player
 from meshgov.demo.scenario import PRODUCTS
 from meshgov.demo.watch import MeshWatch, describe, summary, summary_table
+from meshgov.kafka.clients import DeliveryError
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.models.policy import DomainPrincipal, Principals
 from meshgov.settings import Settings
@@ -60,6 +61,7 @@ def demo(
         registry=not no_registry,
         secure=secure,
         principals=demo_principals(prefix) if secure else Principals(),
+        forget_principals=True,  # the demo's topics are its own, and so are its principals
     )
     signal.signal(signal.SIGTERM, interrupt)
     started = time.monotonic()
@@ -75,18 +77,21 @@ def demo(
                 f"every component, team and reader connects as its own principal, with "
                 f"least privilege (their client properties: {mesh.settings.client_config_dir})"
             )
-        watch = MeshWatch(mesh.settings_as(WATCH), lambda event: click.echo(f"  {describe(event)}"))
+        watch = MeshWatch(
+            mesh.settings_as(watch_principal(prefix)),
+            lambda event: click.echo(f"  {describe(event)}"),
+        )
         watch.start()
         player = Player(
             mesh.settings,
             watch,
             lambda text: click.echo(f"\n== {text}"),
-            lambda team: mesh.settings_as(team_principal(team)),
+            lambda team: mesh.settings_as(team_principal(prefix, team)),
         )
         try:
             player.play()
             watch.wait_for(_settled, timeout=15)
-        except TimeoutError as error:  # the mesh did not answer: say what, not a traceback
+        except (TimeoutError, DeliveryError) as error:  # say what, not a traceback
             raise click.ClickException(str(error)) from None
         finally:
             player.close()
@@ -103,27 +108,39 @@ def demo(
             _keep(mesh, prefix)
 
 
-WATCH = "User:demo-watch"
-
-
-def team_principal(team: str) -> str:
-    return f"User:demo-{team}"
-
-
 def demo_principals(prefix: str) -> Principals:
-    """The demo's teams, each writing its own products' topics, and its watch, a consumer."""
+    """The demo's own principals, named after its topic prefix so that no other mesh on the
+    broker shares them: each component, each team (writing its own products' topics) and
+    the watch, a consumer."""
+    from meshgov.kafka.acls import DELIVERY_SERVICES
+    from meshgov.processors.registry import PROCESSORS
+
     topics: dict[str, list[str]] = {}
     for product in PRODUCTS:
         owned = topics.setdefault(product.team, [])
         if product.streaming:
             owned.append(f"{prefix}{product.topic}")
     return Principals(
+        processors={
+            name: f"User:{prefix}meshgov-{name}" for name in [*PROCESSORS, *DELIVERY_SERVICES]
+        },
         domains={
-            team: DomainPrincipal(principal=team_principal(team), topics=owned)
+            team: DomainPrincipal(principal=team_principal(prefix, team), topics=owned)
             for team, owned in topics.items()
         },
-        consumers=[WATCH],
+        consumers=[watch_principal(prefix)],
+        dashboard=f"User:{prefix}meshgov-dashboard",
+        catalog=f"User:{prefix}meshgov-catalog-api",
+        registry=f"User:{prefix}meshgov-registry",
     )
+
+
+def team_principal(prefix: str, team: str) -> str:
+    return f"User:{prefix}team-{team}"
+
+
+def watch_principal(prefix: str) -> str:
+    return f"User:{prefix}watch"
 
 
 def _settled(seen: Any) -> bool:

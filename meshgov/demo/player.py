@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaError, Message, Producer
 from fastavro import parse_schema, schemaless_writer
 
 from meshgov.checks.freshness.schedule import Schedule
@@ -22,7 +22,7 @@ from meshgov.codec.single_object import MARKER
 from meshgov.demo.scenario import CRON, PRODUCTS, WITHIN, Product, rejected_and_scheduled
 from meshgov.demo.watch import MeshWatch, Seen
 from meshgov.kafka.admin import TopicAdmin
-from meshgov.kafka.clients import KafkaClients
+from meshgov.kafka.clients import DeliveryError, KafkaClients
 from meshgov.kafka.topics import OUTPUTS, REGISTRATIONS, TopicSpec
 from meshgov.models.events import ColumnStats, Event
 from meshgov.models.sla import Freshness
@@ -53,6 +53,7 @@ class Player:
         self.codec = self.clients.codec()
         self.team_settings = team_settings or (lambda team: settings)
         self.producers: dict[str, Producer] = {}
+        self.refused: list[str] = []  # records the broker did not take, and why
         self.schedule = Schedule(CRON, "UTC", Freshness.model_validate(WITHIN))
 
     def _producer(self, team: str) -> Producer:
@@ -62,13 +63,21 @@ class Player:
         return self.producers[team]
 
     def _send(self, team: str, topic: str, key: bytes | None, value: bytes) -> None:
+        def delivered(error: KafkaError | None, message: Message) -> None:
+            if error is not None:
+                self.refused.append(f"{team} on {message.topic()}: {error.str()}")
+
         producer = self._producer(team)
-        producer.produce(topic, key=key, value=value)
+        producer.produce(topic, key=key, value=value, on_delivery=delivered)
         producer.poll(0)
 
     def _flush(self, timeout: float) -> None:
-        for producer in self.producers.values():
-            producer.flush(timeout)
+        """Every team's records delivered, else a DeliveryError saying whose and why."""
+        for team, producer in self.producers.items():
+            if producer.flush(timeout):
+                self.refused.append(f"{team}: records not delivered in {timeout:.0f} s")
+        if self.refused:
+            raise DeliveryError("; ".join(self.refused[:5]))
 
     def _event(self, team: str, topic: str, event: Event) -> None:
         self._send(

@@ -140,16 +140,28 @@ def registry_acls(settings: Settings, principal: str) -> set[Acl]:
     it creates, and a new consumer group at each start."""
     from meshgov.registry.local import KAFKASQL_GROUP_PREFIX, KAFKASQL_TOPIC_PREFIX
 
+    topics = settings.topic(KAFKASQL_TOPIC_PREFIX)
+    groups = settings.topic(KAFKASQL_GROUP_PREFIX)
     return {
-        Acl(principal, "TOPIC", "PREFIXED", settings.topic(KAFKASQL_TOPIC_PREFIX), "ALL"),
-        Acl(principal, "GROUP", "PREFIXED", settings.topic(KAFKASQL_GROUP_PREFIX), "ALL"),
+        *(
+            Acl(principal, "TOPIC", "PREFIXED", topics, operation)
+            for operation in ("CREATE", "READ", "WRITE", "DESCRIBE", "DESCRIBE_CONFIGS")
+        ),
+        *(Acl(principal, "GROUP", "PREFIXED", groups, op) for op in ("READ", "DESCRIBE")),
     }
 
 
 def _check_prefixes(settings: Settings, principals: Principals) -> None:
     """A domain's topic prefix may cover neither the mesh's topics nor meshgov's internal
     ones, nor another domain's."""
-    reserved = [settings.topic("mesh."), settings.topic("meshgov-"), "changelog__"]
+    from meshgov.registry.local import KAFKASQL_TOPIC_PREFIX
+
+    reserved = [
+        settings.topic("mesh."),
+        settings.topic("meshgov-"),
+        "changelog__",
+        settings.topic(KAFKASQL_TOPIC_PREFIX),  # a local registry's schemas
+    ]
     owned = [(name, p) for name, d in principals.domains.items() for p in d.topics]
     for name, prefix in owned:
         if not prefix or any(r.startswith(prefix) or prefix.startswith(r) for r in reserved):

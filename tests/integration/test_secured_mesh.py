@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -23,11 +24,13 @@ from pathlib import Path
 import pytest
 from confluent_kafka import KafkaException
 
+from meshgov.broker.accounts import user_name
 from meshgov.broker.local import LocalBroker, free_port
 from meshgov.broker.security import OAuthValidation, upsert_scram_users
 from meshgov.catalog.reader import read_catalog
+from meshgov.cli.demo import demo_principals
 from meshgov.client import register_data_product
-from meshgov.kafka.acls import Acl, AclAdmin
+from meshgov.kafka.acls import Acl, AclAdmin, desired_acls, managed_principals
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients, read_to_end
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS, TopicSpec
@@ -481,7 +484,7 @@ def test_the_demo_runs_on_the_secured_broker_each_client_as_its_own_principal(
     """`meshgov demo --secure`: on the secured local broker (already running here, so it
     stays up to be examined), with the local registry keeping its schemas in that Kafka as
     its own principal; every component, team and reader with its own SCRAM user and only
-    the ACLs derived for it."""
+    the ACLs derived for it, checked while the demo plays; all of them gone when it ends."""
     home = tmp_path / "home"
     env = {**os.environ, "MESHGOV_HOME": str(home)}
     env.pop("MESHGOV_CLIENT_CONFIG", None)
@@ -499,59 +502,71 @@ def test_the_demo_runs_on_the_secured_broker_each_client_as_its_own_principal(
         env=env,
     )
     assert started.returncode == 0, started.stdout + started.stderr
+    security = home / "kafka-secure" / "security"
+    admin_file = security / "client.properties"
+    summary = tmp_path / "summary.json"
+    output = tmp_path / "demo.out"
     try:
-        summary = tmp_path / "summary.json"
-        run = subprocess.run(
-            [*meshgov, "demo", "--secure", "--summary-json", str(summary)],
-            capture_output=True,
-            text=True,
-            timeout=420,
-            env=env,
-        )
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-        assert "(local Apicurio Registry, schemas in Kafka)" in run.stdout
-        assert "connects as its own principal" in run.stdout
+        with output.open("w") as sink:
+            demo = subprocess.Popen(
+                [*meshgov, "demo", "--secure", "--summary-json", str(summary)],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+            )
+        try:
+            deadline = time.monotonic() + 240
+            while "connects as its own principal" not in output.read_text():
+                assert demo.poll() is None, output.read_text()[-3000:]
+                assert time.monotonic() < deadline, output.read_text()[-3000:]
+                time.sleep(0.5)
+            [prefix] = re.findall(r"topics (\S+)\*", output.read_text())
+            admin = Settings(
+                bootstrap=f"127.0.0.1:{port}", topic_prefix=prefix, client_config=admin_file
+            )
+            principals = demo_principals(prefix)
+            names = {path.stem for path in (security / "users").glob("*.properties")}
+            wanted = {user_name(p) for p in managed_principals(admin, principals)}
+            assert wanted <= names
+            assert f"{prefix}meshgov-registry" in names
+            # The cluster's ACLs of the demo's principals are exactly those derived for them.
+            on_cluster = {
+                a
+                for a in AclAdmin(KafkaClients(admin).admin()).current()
+                if a.principal in {f"User:{u}" for u in wanted}
+            }
+            assert on_cluster == desired_acls(admin, principals)
+
+            # A team holds only what its ACLs give it: no verdicts, no other team's topic.
+            orders = Settings(
+                client_config=security / "users" / f"{prefix}team-orders.properties",
+                topic_prefix=prefix,
+            )
+            forged = accepted(
+                registration(example_descriptor(name="orders-events"), "orders-events")
+            )
+            with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+                EventPublisher(KafkaClients(orders)).publish(VERDICTS, forged)
+            publisher = EventPublisher(KafkaClients(orders))
+            publisher.send_raw(f"{prefix}support-tickets", None, b"not the orders team's topic")
+            with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
+                publisher.flush()
+
+            assert demo.wait(420) == 0, output.read_text()[-3000:]
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+        text = output.read_text()
+        assert "(local Apicurio Registry, schemas in Kafka)" in text
         result = json.loads(summary.read_text())
         assert result["breaches"] == {"opened": 4, "resolved": 2, "open": 2}
-        prefix = result["topic_prefix"]
-
-        users = home / "kafka-secure" / "security" / "users"
-        names = {path.stem for path in users.glob("*.properties")}
-        assert {f"meshgov-{p}" for p in PROCESSORS} <= names
-        assert {"meshgov-catalog-api", "meshgov-dashboard", "meshgov-registry"} <= names
-        assert {"demo-orders", "demo-support", "demo-watch"} <= names
-        admin_file = home / "kafka-secure" / "security" / "client.properties"
-        admin = Settings(
-            bootstrap=f"127.0.0.1:{port}", topic_prefix=prefix, client_config=admin_file
-        )
-
-        def as_team(user: str) -> Settings:
-            return Settings(topic_prefix=prefix, client_config=users / f"{user}.properties")
-
-        # The teams' principals hold only what the demo's ACLs give them.
-        orders = as_team("demo-orders")
-        forged = accepted(registration(example_descriptor(name="orders-events"), "orders-events"))
-        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
-            EventPublisher(KafkaClients(orders)).publish(VERDICTS, forged)
-        publisher = EventPublisher(KafkaClients(orders))
-        publisher.send_raw(f"{prefix}support-tickets", None, b"not the orders team's topic")
-        with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
-            publisher.flush()
-        assert all(
-            b"orders team" not in (m.value() or b"")
-            for m in read_to_end(KafkaClients(admin), f"{prefix}support-tickets")
-        )
-        # And the cluster's ACLs of the processors are what `acls plan` derives.
-        plan = subprocess.run(
-            [
-                *(*meshgov, "acls", "plan"),
-                *("--bootstrap-servers", admin.bootstrap, "--topic-prefix", prefix),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**env, "MESHGOV_CLIENT_CONFIG": str(admin_file)},
-        )
-        assert plan.returncode == 0, plan.stdout + plan.stderr
+        # Its principals left with it: no ACLs, credentials or files of theirs remain.
+        left = {a.principal for a in AclAdmin(KafkaClients(admin).admin()).current()}
+        assert not left & {f"User:{u}" for u in wanted}
+        assert not {p.stem for p in (security / "users").glob("*.properties")} & wanted
+        credentials = KafkaClients(admin).admin().describe_user_scram_credentials().result()
+        assert not set(credentials) & wanted
+        assert "meshgov-admin" in credentials
     finally:
         subprocess.run([*meshgov, "broker", "stop", "--secure"], env=env, timeout=120)

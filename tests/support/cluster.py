@@ -46,20 +46,25 @@ def local_broker(data_dir: Path, secure: bool = False) -> Iterator[LocalBroker]:
 
 @contextmanager
 def kafka_cluster(scratch: Path) -> Iterator[str]:
-    """Yield a bootstrap address for the whole test session. With MESHGOV_TEST_SECURE=1, the
-    secured local broker (SASL_SSL, SCRAM, ACLs enforced): every client of the session, and
-    every process it starts, connects through its super user's client properties."""
+    """Yield a bootstrap address for the whole test session. With MESHGOV_TEST_SECURE=1 (and
+    no cluster configured), the secured local broker (SASL_SSL, SCRAM, its authorizer on):
+    every client of the session, and every process it starts, connects as its super user;
+    tests/integration/test_secured_mesh.py runs each as its own principal under ACLs."""
     if configured := Settings.load().bootstrap:
         yield configured
         return
     if os.environ.get(SECURE_ENV) == "1":
         with local_broker(scratch / "kafka-secure", secure=True) as node:
             assert node.security is not None
+            before = os.environ.get("MESHGOV_CLIENT_CONFIG")
             os.environ["MESHGOV_CLIENT_CONFIG"] = str(node.security.client_properties_file)
             try:
                 yield node.bootstrap
             finally:
-                del os.environ["MESHGOV_CLIENT_CONFIG"]
+                if before is None:
+                    del os.environ["MESHGOV_CLIENT_CONFIG"]
+                else:
+                    os.environ["MESHGOV_CLIENT_CONFIG"] = before
         return
     if docker_engine_answers():
         from testcontainers.community.kafka import KafkaContainer

@@ -41,7 +41,7 @@ def test_the_mesh_names_its_own_principals_where_the_policy_names_none() -> None
     assert merged.dashboard == "User:portal"  # the policy's wins
     assert merged.catalog == CATALOG_API
     assert merged.registry == REGISTRY
-    assert merged.domains["orders"].principal == "User:orders-team"
+    assert merged.domains["orders"].principal == "User:demo-orders"  # the mesh's own win
     assert merged.consumers == ["User:analytics", "User:demo-watch"]
     assert mesh_principals(Principals(), DEMO, registry=False).registry is None
     assert mesh_principals(Principals(), DEMO, registry=False).dashboard == DASHBOARD
@@ -55,10 +55,34 @@ def test_the_catalog_api_is_not_the_catalog_processor() -> None:
     assert component_principal(merged, "alerts") == "User:meshgov-alerts"
 
 
-@pytest.mark.parametrize("principal", ["Group:x", "User:", "User:../../etc/passwd", "User:a b"])
+@pytest.mark.parametrize(
+    "principal", ["Group:x", "User:", "User:../../etc/passwd", "User:a b", "User:..", "x"]
+)
 def test_a_principal_that_cannot_name_a_file_is_refused(principal: str) -> None:
     with pytest.raises(ValueError, match="expected User:<name>"):
         user_name(principal)
+
+
+@pytest.mark.parametrize("principal", ["User:meshgov-admin", "User:controller"])
+def test_the_brokers_super_users_are_no_mesh_principal(principal: str) -> None:
+    """Else a policy naming one would reset the administrator's password, or make a
+    super user's login on the clients' listener."""
+    with pytest.raises(ValueError, match="super user"):
+        user_name(principal)
+
+
+def test_users_are_recorded_with_the_mesh_they_were_made_for(tmp_path: Path) -> None:
+    security = BrokerSecurity.ensure(tmp_path / "security")
+    security.record_users(["a", "b"], "demo-1.")
+    security.record_users(["c"], "")
+    for user in ("a", "b", "c"):
+        security.write_user_properties(user, "pw", "127.0.0.1:9092")
+    assert security.users_of("demo-1.") == {"a", "b"}
+    assert security.users_of("") == {"c"}
+    security.forget_users({"a"})
+    assert security.users_of("demo-1.") == {"b"}
+    assert not (security.users_dir / "a.properties").exists()
+    assert (security.users_dir / "c.properties").exists()
 
 
 def test_each_component_gets_its_own_principals_properties(tmp_path: Path) -> None:
@@ -79,9 +103,16 @@ def test_the_registry_may_use_only_its_own_topics_and_groups() -> None:
     acls = desired_acls(SETTINGS, mesh_principals(Principals(), Principals(), registry=True))
     mine = {(a.resource, a.pattern, a.name, a.operation) for a in acls if a.principal == REGISTRY}
     assert mine == {
-        ("TOPIC", "PREFIXED", "p.schema-registry.", "ALL"),
-        ("GROUP", "PREFIXED", "p.apicurio-", "ALL"),
+        *(
+            ("TOPIC", "PREFIXED", "p.schema-registry.", operation)
+            for operation in ("CREATE", "READ", "WRITE", "DESCRIBE", "DESCRIBE_CONFIGS")
+        ),
+        ("GROUP", "PREFIXED", "p.apicurio-", "READ"),
+        ("GROUP", "PREFIXED", "p.apicurio-", "DESCRIBE"),
     }
+    squatter = Principals(domains={"x": DomainPrincipal(principal="User:x", topics=["p.sch"])})
+    with pytest.raises(ValueError, match="covers meshgov's topics"):
+        desired_acls(SETTINGS, squatter)
     registry = LocalRegistry(
         Path("r"), Path("c"), storage="kafkasql", bootstrap="b:1", topic_prefix="p."
     )

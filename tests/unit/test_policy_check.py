@@ -103,8 +103,15 @@ def test_a_streaming_port_outside_its_domains_topic_prefixes_is_refused() -> Non
     assert finding.code == "PORT_TOPIC_NOT_OWNED"
     assert finding.path == "data_product.output_ports[0].location"
     assert "orders domain's topic prefixes ['orders.']" in finding.message
-    # a domain the policy names no producer for is not held to prefixes
-    other = parse_descriptor(example_descriptor(name="orders-live", topic="payments.live"))
+    # where the policy maps domains to producers, a domain it does not map has none
+    unmapped = GlobalPolicy.model_validate(
+        {"principals": {"domains": {"payments": {"principal": "User:p", "topics": ["pay."]}}}}
+    )
+    other = parse_descriptor(example_descriptor(name="orders-live", topic="orders.live"))
+    [unnamed] = check_product_policy(other.data_product, ME, None, unmapped)[1]
+    assert unnamed.code == "PORT_TOPIC_NOT_OWNED"
+    assert "names no producer for the orders domain" in unnamed.message
+    # a policy that maps no domain holds no topic to a prefix
     assert check_product_policy(other.data_product, ME, None, GlobalPolicy())[0] is (
         CheckStatus.PASSED
     )

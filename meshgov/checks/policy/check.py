@@ -139,22 +139,30 @@ def _rules(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
 def _unowned_topics(product: DataProduct, policy: GlobalPolicy) -> list[Finding]:
     """Where the policy names the domain's producer, its streaming ports lie under its topic
     prefixes: elsewhere the ACLs let neither the producer write nor meshgov's readers read."""
-    owner = policy.principals.domains.get(product.domain)
-    if owner is None:
-        return []
+    domains = policy.principals.domains
+    if not domains:
+        return []  # a cluster without ACLs, or one whose domains the policy does not map
+    owner = domains.get(product.domain)
+    prefixes = owner.topics if owner is not None else []
     findings = []
     for index, port in enumerate(product.output_ports):
         topic = port.kafka_topic
-        if topic is not None and not any(topic.startswith(p) for p in owner.topics if p):
-            findings.append(
-                _finding(
-                    "PORT_TOPIC_NOT_OWNED",
-                    f"Topic {topic} is not under the {product.domain} domain's topic prefixes "
-                    f"{owner.topics}: its producer may not write it, nor meshgov read it.",
-                    f"data_product.output_ports[{index}].location",
-                    f"principals.domains.{product.domain}.topics: {owner.topics}",
-                )
+        if topic is None or any(topic.startswith(p) for p in prefixes if p):
+            continue
+        if owner is None:
+            why = f"the policy names no producer for the {product.domain} domain"
+            rule = f"principals.domains: {sorted(domains)}"
+        else:
+            why = f"it is not under the {product.domain} domain's topic prefixes {prefixes}"
+            rule = f"principals.domains.{product.domain}.topics: {prefixes}"
+        findings.append(
+            _finding(
+                "PORT_TOPIC_NOT_OWNED",
+                f"Topic {topic}: {why}, so no producer may write it, nor meshgov read it.",
+                f"data_product.output_ports[{index}].location",
+                rule,
             )
+        )
     return findings
 
 
