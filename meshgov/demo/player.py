@@ -94,6 +94,10 @@ class Player:
         self._event(product.team, REGISTRATIONS, registration)
 
     def play(self) -> None:
+        # Every team connected (TLS, SASL) before the story starts: a first output must
+        # not spend its deadline on a handshake.
+        for team in dict.fromkeys(p.team for p in PRODUCTS):
+            self._producer(team).list_topics(self.settings.topic(REGISTRATIONS), timeout=30)
         streaming = [p for p in PRODUCTS if p.streaming]
         TopicAdmin(self.clients).ensure(
             [TopicSpec(self.settings.topic(p.topic), None, {}) for p in streaming],

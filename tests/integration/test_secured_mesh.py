@@ -565,7 +565,8 @@ def test_the_demo_runs_on_the_secured_broker_each_client_as_its_own_principal(
         left = {a.principal for a in AclAdmin(KafkaClients(admin).admin()).current()}
         assert not left & {f"User:{u}" for u in wanted}
         assert not {p.stem for p in (security / "users").glob("*.properties")} & wanted
-        credentials = KafkaClients(admin).admin().describe_user_scram_credentials().result()
+        client = KafkaClients(admin).admin()  # kept: a destroyed client fails its futures
+        credentials = client.describe_user_scram_credentials().result()
         assert not set(credentials) & wanted
         assert "meshgov-admin" in credentials
     finally:
