@@ -356,24 +356,11 @@ class LocalBroker:
                 raise BrokerError(f"the Kafka broker (pid {pid}) is gone:\n{self._log_tail()}")
             if answers_metadata(self.bootstrap, 1.0, self.client_properties()):
                 return
-            if self._settled_first_password():
-                return
             time.sleep(0.2)
         raise BrokerError(
             f"the Kafka broker did not answer on {self.bootstrap} within {timeout:.0f}s; the end "
             f"of {self.log_file}:\n{self._log_tail()}"
         )
-
-    def _settled_first_password(self) -> bool:
-        """A secured node just formatted knows its super user by the format's password:
-        once it answers to that one, the real one replaces it."""
-        first = self.security.format_client_properties() if self.security else None
-        if first is None or not answers_metadata(self.bootstrap, 1.0, first):
-            return False
-        assert self.security is not None
-        settings = Settings(bootstrap=self.bootstrap, kafka=first)
-        self.security.settle_admin_password(KafkaClients(settings).admin())
-        return answers_metadata(self.bootstrap, 10.0, self.client_properties())
 
     def _log_tail(self, lines: int = 20) -> str:
         try:

@@ -314,28 +314,9 @@ class BrokerSecurity:
             "allow.everyone.if.no.acl.found": "false",
         }
 
-    @property
-    def _format_password_file(self) -> Path:
-        return self.directory / "format-password"
-
     def format_arguments(self) -> list[str]:
-        """kafka-storage format's: the super user's SCRAM credential in the first metadata.
-        With a password of its own, since any local user's `ps` shows it: the real one
-        replaces it once the broker answers (`settle_admin_password`)."""
-        password = secrets.token_urlsafe(24)
-        _write_private(self._format_password_file, password.encode())
-        return ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={password}]"]
-
-    def format_client_properties(self) -> dict[str, str] | None:
-        """The super user's with the format's password, while it is still the valid one."""
-        if not self._format_password_file.exists():
-            return None
-        return self.client_properties(password=self._format_password_file.read_text())
-
-    def settle_admin_password(self, admin: AdminClient) -> None:
-        """The super user's real password, set through `admin` (connected with the format's)."""
-        upsert_scram_users(admin, {ADMIN: self.admin_password})
-        self._format_password_file.unlink()
+        """kafka-storage format's: the super user's SCRAM credential in the first metadata."""
+        return ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={self.admin_password}]"]
 
 
 def loopback_certificates() -> tuple[bytes, bytes, bytes]:

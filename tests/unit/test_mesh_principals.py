@@ -225,13 +225,3 @@ def test_oauthbearer_tokens_are_verified_against_the_providers_keys_issuer_and_a
         "org.apache.kafka.sasl.oauthbearer.allowed.files": "/etc/idp/jwks.json",
     }
     assert security.server_properties(9092, 9093)["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
-
-
-def test_the_format_command_line_never_holds_the_super_users_password(tmp_path: Path) -> None:
-    security = BrokerSecurity.ensure(tmp_path / "security")
-    arguments = " ".join(security.format_arguments())
-    assert security.admin_password not in arguments
-    first = security.format_client_properties()
-    assert first is not None
-    assert first["sasl.password"] in arguments  # valid only until the broker first answers
-    assert first["sasl.password"] != security.admin_password
