@@ -58,6 +58,11 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
+def _java_quoted(argument: str) -> str:
+    """One argument of a Java launcher's @file, quoted (spaces, quotes, backslashes)."""
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -314,27 +319,36 @@ class LocalBroker:
         )
 
     def _format(self, java: Path, classpath: str) -> None:
-        result = subprocess.run(
-            [
-                str(java),
-                "-Xmx256m",
-                f"-Dlog4j2.configurationFile={log4j_config()}",
-                "-cp",
-                classpath,
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                new_cluster_id() if self.quorum is None else self.quorum.cluster_id,
-                "-c",
-                str(self._properties_file),
-                *(["--standalone"] if self.quorum is None else []),
-                *(self.security.format_arguments() if self.security is not None else []),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        arguments = [
+            "-Xmx256m",
+            f"-Dlog4j2.configurationFile={log4j_config()}",
+            "-cp",
+            classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            new_cluster_id() if self.quorum is None else self.quorum.cluster_id,
+            "-c",
+            str(self._properties_file),
+            *(["--standalone"] if self.quorum is None else []),
+            *(self.security.format_arguments() if self.security is not None else []),
+        ]
+        # The super user's password is one of them: in a Java argument file (read by the
+        # launcher, readable by the owner only), never on a command line any `ps` shows.
+        argfile = self.data_dir / "format.args"
+        argfile.touch(mode=0o600, exist_ok=True)
+        argfile.chmod(0o600)
+        argfile.write_text("\n".join(_java_quoted(a) for a in arguments) + "\n")
+        try:
+            result = subprocess.run(
+                [str(java), f"@{argfile}"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
             raise BrokerError(
                 f"formatting KRaft storage in {self.log_dir} failed (exit {result.returncode}): "

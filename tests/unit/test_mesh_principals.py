@@ -225,3 +225,23 @@ def test_oauthbearer_tokens_are_verified_against_the_providers_keys_issuer_and_a
         "org.apache.kafka.sasl.oauthbearer.allowed.files": "/etc/idp/jwks.json",
     }
     assert security.server_properties(9092, 9093)["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+
+
+def test_a_java_argument_file_keeps_every_argument_whole(tmp_path: Path) -> None:
+    """What the secured broker's format runs through: the real Java launcher's @file."""
+    import subprocess
+
+    from meshgov.broker.local import _java_quoted, find_java
+
+    echo = tmp_path / "Echo.java"
+    echo.write_text(
+        "class Echo { public static void main(String[] a) "
+        '{ for (String s : a) System.out.println("[" + s + "]"); } }'
+    )
+    arguments = ["plain", "with space", 'quote"inside', "back\\slash", "=[name=a,password=b]"]
+    argfile = tmp_path / "args"
+    argfile.write_text("\n".join(_java_quoted(a) for a in [str(echo), *arguments]) + "\n")
+    shown = subprocess.run(
+        [str(find_java(None)), f"@{argfile}"], capture_output=True, text=True, timeout=60
+    )
+    assert shown.stdout.splitlines() == [f"[{a}]" for a in arguments], shown.stderr
