@@ -179,6 +179,7 @@ class LocalMesh:
         self.supervisor: Supervisor | None = None
         self.metrics_urls: dict[str, str] = {}  # component -> its /metrics
         self.principals: Principals | None = None  # when each component has its own
+        self._administration: Settings | None = None  # the super user's, on a secured broker
         self._lag: LagProbe | None = None
         self._last_lag = 0.0
 
@@ -267,8 +268,11 @@ class LocalMesh:
         if security is None and settings.client_config_dir is None:
             return settings, None
         try:
+            # A mesh whose principals leave with it (the demo's) uses only its own: it must
+            # never take over, and then remove, those of the policy another mesh uses.
+            configured = Principals() if self.options.forget_principals else None
             principals = mesh_principals(
-                self._policy_principals(),
+                configured or self._policy_principals(),
                 self.options.principals,
                 registry=security is not None
                 and self.options.registry
@@ -276,6 +280,7 @@ class LocalMesh:
             )
             if security is None:
                 return settings, principals
+            self._administration = settings  # from here on, there may be users to remove
             directory = provision(security, settings, principals)
         except ValueError as error:
             raise BrokerError(f"the mesh's principals: {error}") from None
@@ -441,9 +446,10 @@ class LocalMesh:
         if self.registry is not None:
             self.registry.stop()
         security = self.broker.security if self.broker is not None else None
-        if self.options.forget_principals and security is not None and self.settings is not None:
+        administration = self._administration
+        if self.options.forget_principals and security is not None and administration:
             try:
-                deprovision(security, self.settings)
+                deprovision(security, administration)
             except Exception as error:  # noqa: BLE001 - leftovers are logged, never a crash
                 log.warning("the mesh's principals were not all removed: %s", error)
         if self.broker is not None and self.started_broker:

@@ -84,24 +84,25 @@ def provision(security: BrokerSecurity, admin: Settings, principals: Principals)
     security.record_users(wanted, admin.topic_prefix)
     for user in wanted:
         security.write_user_properties(user, passwords[user], admin.bootstrap)
+    unused = security.forget_users(gone, admin.topic_prefix)  # no other mesh's either
     acls = AclAdmin(client)
-    managed = managed_principals(admin, principals) | {f"User:{u}" for u in gone}
+    managed = managed_principals(admin, principals) | {f"User:{u}" for u in unused}
     add, remove = diff(desired_acls(admin, principals), acls.current(), managed)
     acls.apply(add, remove)
-    if gone:
-        delete_scram_users(client, gone)
-        security.forget_users(gone)
+    if unused:
+        delete_scram_users(client, unused)
     return security.users_dir
 
 
 def deprovision(security: BrokerSecurity, admin: Settings) -> None:
-    """Every user made for the mesh of `admin`'s topic prefix: its ACLs, its credentials
-    and its files removed (the demo's, when it ends)."""
+    """Every user made for the mesh of `admin`'s topic prefix and used by no other mesh: its
+    ACLs, its credentials and its files removed (the demo's, when it ends)."""
     users = security.users_of(admin.topic_prefix)
     if not users:
         return
+    unused = security.forget_users(users, admin.topic_prefix)  # another mesh's stay
     client = KafkaClients(admin).admin()
     acls = AclAdmin(client)
-    acls.apply(set(), {a for a in acls.current() if a.principal.removeprefix("User:") in users})
-    delete_scram_users(client, users)
-    security.forget_users(users)
+    acls.apply(set(), {a for a in acls.current() if a.principal.removeprefix("User:") in unused})
+    if unused:
+        delete_scram_users(client, unused)

@@ -21,6 +21,7 @@ import ipaddress
 import json
 import re
 import secrets
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +60,9 @@ VALIDITY = datetime.timedelta(days=825)
 class OAuthValidation:
     """An identity provider whose tokens (SASL OAUTHBEARER, as OIDC clients fetch them) the
     broker takes: signed by a key of its JWKS (an https or file URL), of its issuer, for
-    this audience; the token's `sub` claim is the principal, `User:<sub>`."""
+    this audience; the token's `sub` claim is the principal, `User:<sub>`. The provider
+    must issue no `sub` that names a super user (meshgov-admin, controller) or a principal
+    it should not act as: Kafka takes the claim as it is."""
 
     jwks_url: str
     issuer: str
@@ -83,9 +86,9 @@ class OAuthValidation:
     def jvm_properties(self) -> dict[str, str]:
         """Kafka reads no JWKS from a URL or file that these system properties do not allow."""
         allowed = {"org.apache.kafka.sasl.oauthbearer.allowed.urls": self.jwks_url}
-        if self.jwks_url.startswith("file:"):
-            path = self.jwks_url.removeprefix("file://")
-            allowed["org.apache.kafka.sasl.oauthbearer.allowed.files"] = path
+        url = urllib.parse.urlparse(self.jwks_url)
+        if url.scheme == "file":
+            allowed["org.apache.kafka.sasl.oauthbearer.allowed.files"] = url.path
         return allowed
 
 
@@ -192,28 +195,46 @@ class BrokerSecurity:
     def _index_file(self) -> Path:
         return self.users_dir / "index.json"
 
+    def _index(self) -> dict[str, list[str]]:
+        """user -> the topic prefixes of the meshes that use it."""
+        if not self._index_file.exists():
+            return {}
+        index: dict[str, list[str]] = json.loads(self._index_file.read_text())
+        return index
+
+    def _write_index(self, index: dict[str, list[str]]) -> None:
+        self.users_dir.mkdir(mode=0o700, exist_ok=True)
+        temporary = self._index_file.with_suffix(".tmp")  # replaced whole, never half-written
+        _write_private(temporary, json.dumps(index, indent=1, sort_keys=True).encode())
+        temporary.replace(self._index_file)
+
     def users_of(self, topic_prefix: str) -> set[str]:
         """The users made for the mesh of this topic prefix."""
-        if not self._index_file.exists():
-            return set()
-        index: dict[str, str] = json.loads(self._index_file.read_text())
-        return {user for user, prefix in index.items() if prefix == topic_prefix}
+        return {user for user, prefixes in self._index().items() if topic_prefix in prefixes}
 
     def record_users(self, users: list[str], topic_prefix: str) -> None:
-        index = json.loads(self._index_file.read_text()) if self._index_file.exists() else {}
-        index |= dict.fromkeys(users, topic_prefix)
-        self.users_dir.mkdir(mode=0o700, exist_ok=True)
-        _write_private(self._index_file, json.dumps(index, indent=1, sort_keys=True).encode())
-
-    def forget_users(self, users: set[str]) -> None:
-        """Their files and index entries (their SCRAM credentials are the caller's)."""
-        index = json.loads(self._index_file.read_text()) if self._index_file.exists() else {}
+        index = self._index()
         for user in users:
+            index[user] = sorted({*index.get(user, []), topic_prefix})
+        self._write_index(index)
+
+    def forget_users(self, users: set[str], topic_prefix: str) -> set[str]:
+        """The mesh of this prefix uses them no more: the users no other mesh uses lose their
+        files and index entries, and are returned (their SCRAM credentials and ACLs are the
+        caller's to remove)."""
+        index = self._index()
+        unused = set()
+        for user in users:
+            left = [p for p in index.get(user, []) if p != topic_prefix]
+            if left:
+                index[user] = left
+                continue
             index.pop(user, None)
+            unused.add(user)
             for suffix in (".properties", ".crt.pem", ".key.pem"):
                 (self.users_dir / f"{checked_user(user)}{suffix}").unlink(missing_ok=True)
-        if self._index_file.exists():
-            _write_private(self._index_file, json.dumps(index, indent=1, sort_keys=True).encode())
+        self._write_index(index)
+        return unused
 
     def user_passwords(self, users: list[str]) -> dict[str, str]:
         """Each user's password: the one kept in its properties file, else a new one (kept

@@ -209,7 +209,9 @@ class Player:
             self._flush(10)
 
     def close(self) -> None:
-        self._flush(30)
+        """Flushed; what went wrong was raised by the step it went wrong in, not again."""
+        for producer in self.producers.values():
+            producer.flush(30)
 
 
 def _order(index: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -24,13 +23,11 @@ from pathlib import Path
 import pytest
 from confluent_kafka import KafkaException
 
-from meshgov.broker.accounts import user_name
 from meshgov.broker.local import LocalBroker, free_port
 from meshgov.broker.security import OAuthValidation, upsert_scram_users
 from meshgov.catalog.reader import read_catalog
-from meshgov.cli.demo import demo_principals
 from meshgov.client import register_data_product
-from meshgov.kafka.acls import Acl, AclAdmin, desired_acls, managed_principals
+from meshgov.kafka.acls import Acl, AclAdmin
 from meshgov.kafka.admin import TopicAdmin
 from meshgov.kafka.clients import DeliveryError, EventPublisher, KafkaClients, read_to_end
 from meshgov.kafka.topics import REGISTRATIONS, VERDICTS, TopicSpec
@@ -215,29 +212,40 @@ def test_each_client_connects_as_its_own_principal_and_the_mesh_decides(
 
 
 @contextmanager
-def second_policy_processor(secured: SecuredMesh, settings: Settings, tag: str) -> Iterator[None]:
-    """One more policy processor, connecting with `settings`, until it has joined its group
-    beside the first (a stream processor's consumer, producer and admin all connected)."""
+def policy_processor_as(
+    secured: SecuredMesh, processors: list[ProcessorProcess], settings: Settings, tag: str
+) -> Iterator[None]:
+    """The policy processor connecting with `settings` instead of its SCRAM user's, alone
+    in its group: every verdict meanwhile needs its consumer, producer and admin."""
     config = secured.home / tag / "meshgov-policy.properties"
     config.parent.mkdir(exist_ok=True)
     config.write_text("".join(f"{k}={v}\n" for k, v in settings.kafka_properties().items()))
-    second = ProcessorProcess(
+    [usual] = [p for p in processors if p.name == "policy"]
+    replacement = ProcessorProcess(
         "policy",
         settings,
         config.parent,
         {"MESHGOV_CLIENT_CONFIG": str(config), "MESHGOV_POLICY": str(secured.policy)},
     )
-    second.start()
+    usual.stop()
+    replacement.start()
     try:
-        admin = KafkaClients(secured.admin).admin()
-        group = secured.admin.group("policy")
-        deadline = time.monotonic() + 90
-        while len(admin.describe_consumer_groups([group])[group].result().members) < 2:
-            assert time.monotonic() < deadline, second.log_tail(40)
-            time.sleep(0.5)
+        until_one_member(secured, replacement)
         yield
     finally:
-        second.stop()
+        replacement.stop()
+        usual.start()
+        usual.wait_ready()
+        until_one_member(secured, usual)
+
+
+def until_one_member(secured: SecuredMesh, process: ProcessorProcess) -> None:
+    admin = KafkaClients(secured.admin).admin()
+    group = secured.admin.group("policy")
+    deadline = time.monotonic() + 90
+    while len(admin.describe_consumer_groups([group])[group].result().members) != 1:
+        assert time.monotonic() < deadline, process.log_tail(40)
+        time.sleep(0.5)
 
 
 def registers_and_cannot_forge(producer: Settings, name: str) -> None:
@@ -252,7 +260,7 @@ def registers_and_cannot_forge(producer: Settings, name: str) -> None:
 def test_client_certificates_authenticate_every_kind_of_client(
     secured: SecuredMesh, processors: list[ProcessorProcess]
 ) -> None:
-    """Mutual TLS, no password: a stream processor (Quix Streams) joins its group, the
+    """Mutual TLS, no password: the policy processor (Quix Streams) decides alone, the
     domain's producer registers and its consumer gets the verdict, the administrator's
     certificate makes a topic; each by a certificate of meshgov's CA whose CN is its
     principal, under the same ACLs as that principal's SCRAM user."""
@@ -268,7 +276,7 @@ def test_client_certificates_authenticate_every_kind_of_client(
             required_checks=secured.admin.required_checks,
         )
 
-    with second_policy_processor(secured, by_certificate("meshgov-policy"), "mtls"):
+    with policy_processor_as(secured, processors, by_certificate("meshgov-policy"), "mtls"):
         registers_and_cannot_forge(by_certificate("orders-producer"), "sec-mtls")
 
     made = f"{secured.admin.topic_prefix}mtls-admin"
@@ -285,7 +293,8 @@ def test_client_certificates_authenticate_every_kind_of_client(
 def test_identity_provider_tokens_authenticate_clients_over_oauthbearer(
     secured: SecuredMesh, processors: list[ProcessorProcess], tmp_path: Path
 ) -> None:
-    """OAUTHBEARER with OIDC: each client fetches a client-credentials token from the
+    """OAUTHBEARER with OIDC (the policy processor deciding alone, a domain's producer and
+    its verdict consumer): each client fetches a client-credentials token from the
     identity provider's token endpoint; the broker verifies it against the provider's JWKS,
     issuer and audience, and `sub` is the principal, under that principal's ACLs."""
     assert secured.broker.security is not None
@@ -308,7 +317,7 @@ def test_identity_provider_tokens_authenticate_clients_over_oauthbearer(
         )
 
     idp = secured.idp
-    with second_policy_processor(secured, by_token("meshgov-policy", idp), "oauth"):
+    with policy_processor_as(secured, processors, by_token("meshgov-policy", idp), "oauth"):
         registers_and_cannot_forge(by_token("orders-producer", idp), "sec-oauth")
     assert {"meshgov-policy", "orders-producer"} <= set(idp.issued)
 
@@ -476,98 +485,3 @@ def ask(
         return error.code, error.read()
     except OSError:
         return 0, b""
-
-
-def test_the_demo_runs_on_the_secured_broker_each_client_as_its_own_principal(
-    tmp_path: Path,
-) -> None:
-    """`meshgov demo --secure`: on the secured local broker (already running here, so it
-    stays up to be examined), with the local registry keeping its schemas in that Kafka as
-    its own principal; every component, team and reader with its own SCRAM user and only
-    the ACLs derived for it, checked while the demo plays; all of them gone when it ends."""
-    home = tmp_path / "home"
-    env = {**os.environ, "MESHGOV_HOME": str(home)}
-    env.pop("MESHGOV_CLIENT_CONFIG", None)
-    meshgov = [sys.executable, "-m", "meshgov"]
-    port, controller = free_port(), free_port()
-    started = subprocess.run(
-        [
-            *meshgov,
-            *("broker", "start", "--secure"),
-            *("--port", str(port), "--controller-port", str(controller)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-    )
-    assert started.returncode == 0, started.stdout + started.stderr
-    security = home / "kafka-secure" / "security"
-    admin_file = security / "client.properties"
-    summary = tmp_path / "summary.json"
-    output = tmp_path / "demo.out"
-    try:
-        with output.open("w") as sink:
-            demo = subprocess.Popen(
-                [*meshgov, "demo", "--secure", "--summary-json", str(summary)],
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                text=True,
-                env=env,
-            )
-        try:
-            deadline = time.monotonic() + 240
-            while "connects as its own principal" not in output.read_text():
-                assert demo.poll() is None, output.read_text()[-3000:]
-                assert time.monotonic() < deadline, output.read_text()[-3000:]
-                time.sleep(0.5)
-            [prefix] = re.findall(r"topics (\S+)\*", output.read_text())
-            admin = Settings(
-                bootstrap=f"127.0.0.1:{port}", topic_prefix=prefix, client_config=admin_file
-            )
-            principals = demo_principals(prefix)
-            names = {path.stem for path in (security / "users").glob("*.properties")}
-            wanted = {user_name(p) for p in managed_principals(admin, principals)}
-            assert wanted <= names
-            assert f"{prefix}meshgov-registry" in names
-            # The cluster's ACLs of the demo's principals are exactly those derived for them.
-            on_cluster = {
-                a
-                for a in AclAdmin(KafkaClients(admin).admin()).current()
-                if a.principal in {f"User:{u}" for u in wanted}
-            }
-            assert on_cluster == desired_acls(admin, principals)
-
-            # A team holds only what its ACLs give it: no verdicts, no other team's topic.
-            orders = Settings(
-                client_config=security / "users" / f"{prefix}team-orders.properties",
-                topic_prefix=prefix,
-            )
-            forged = accepted(
-                registration(example_descriptor(name="orders-events"), "orders-events")
-            )
-            with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
-                EventPublisher(KafkaClients(orders)).publish(VERDICTS, forged)
-            publisher = EventPublisher(KafkaClients(orders))
-            publisher.send_raw(f"{prefix}support-tickets", None, b"not the orders team's topic")
-            with pytest.raises((DeliveryError, KafkaException), match=r"(?i)authoriz"):
-                publisher.flush()
-
-            assert demo.wait(420) == 0, output.read_text()[-3000:]
-        finally:
-            if demo.poll() is None:
-                demo.kill()
-        text = output.read_text()
-        assert "(local Apicurio Registry, schemas in Kafka)" in text
-        result = json.loads(summary.read_text())
-        assert result["breaches"] == {"opened": 4, "resolved": 2, "open": 2}
-        # Its principals left with it: no ACLs, credentials or files of theirs remain.
-        left = {a.principal for a in AclAdmin(KafkaClients(admin).admin()).current()}
-        assert not left & {f"User:{u}" for u in wanted}
-        assert not {p.stem for p in (security / "users").glob("*.properties")} & wanted
-        client = KafkaClients(admin).admin()  # kept: a destroyed client fails its futures
-        credentials = client.describe_user_scram_credentials().result()
-        assert not set(credentials) & wanted
-        assert "meshgov-admin" in credentials
-    finally:
-        subprocess.run([*meshgov, "broker", "stop", "--secure"], env=env, timeout=120)

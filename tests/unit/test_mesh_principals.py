@@ -79,9 +79,14 @@ def test_users_are_recorded_with_the_mesh_they_were_made_for(tmp_path: Path) -> 
         security.write_user_properties(user, "pw", "127.0.0.1:9092")
     assert security.users_of("demo-1.") == {"a", "b"}
     assert security.users_of("") == {"c"}
-    security.forget_users({"a"})
+    assert security.forget_users({"a"}, "demo-1.") == {"a"}
     assert security.users_of("demo-1.") == {"b"}
     assert not (security.users_dir / "a.properties").exists()
+    assert (security.users_dir / "c.properties").exists()
+    # a user two meshes share stays while the other one uses it
+    security.record_users(["c"], "demo-2.")
+    assert security.forget_users({"c"}, "") == set()
+    assert security.users_of("demo-2.") == {"c"}
     assert (security.users_dir / "c.properties").exists()
 
 
