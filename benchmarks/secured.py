@@ -11,7 +11,6 @@ and p99 of each, and their ratios."""
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from benchmarks.e2e import Verdicts, steady
+from benchmarks.signing import percentiles
 from meshgov.broker.local import free_port
 from meshgov.mesh import LocalMesh, MeshOptions
 from meshgov.settings import Settings
@@ -47,11 +47,6 @@ def run(home: Path, secure: bool, args: argparse.Namespace) -> tuple[float, list
             return ready, steady(mesh.settings, verdicts, args.rate, args.seconds)
         finally:
             verdicts.stop()
-
-
-def percentiles(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def main() -> None:

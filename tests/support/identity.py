@@ -16,6 +16,8 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from meshgov.http import send_json
+
 
 class TokenEndpoint:
     def __init__(self, directory: Path, issuer: str, audience: str, clients: list[str]) -> None:
@@ -67,7 +69,7 @@ class TokenEndpoint:
                 grant = form.get("grant_type", [""])[0]
                 known = endpoint.secrets.get(client)
                 if grant != "client_credentials" or known is None or secret != known:
-                    self._answer(401, {"error": "invalid_client"})
+                    send_json(self, 401, {"error": "invalid_client"})
                     return
                 endpoint.issued.append(client)
                 body = {
@@ -75,15 +77,7 @@ class TokenEndpoint:
                     "token_type": "bearer",
                     "expires_in": 300,
                 }
-                self._answer(200, body)
-
-            def _answer(self, status: int, body: dict[str, object]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, 200, body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
