@@ -270,9 +270,11 @@ class LocalMesh:
         try:
             # A mesh whose principals leave with it (the demo's) uses only its own: it must
             # never take over, and then remove, those of the policy another mesh uses.
-            configured = Principals() if self.options.forget_principals else None
+            configured = (
+                Principals() if self.options.forget_principals else self._policy_principals()
+            )
             principals = mesh_principals(
-                configured or self._policy_principals(),
+                configured,
                 self.options.principals,
                 registry=security is not None
                 and self.options.registry
